@@ -1,0 +1,88 @@
+/* The contract between the runtime and a transport.
+ *
+ * A transport moves frames (a fixed header plus an optional payload) between
+ * ranks, and for messages too large to travel eagerly it lets the receiver
+ * pull the sender's buffer once the message has been matched. It knows
+ * nothing of ports or MPI: the header is opaque to it except for the kind.
+ */
+#ifndef FERRY_TRANSPORT_H
+#define FERRY_TRANSPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Frame kinds the runtime uses; a transport may use kinds >= FRAME_TRANSPORT
+ * for itself, and those never reach the runtime. */
+enum frame_kind {
+    FRAME_EAGER = 1, /* the payload is the whole message */
+    FRAME_RTS = 2,   /* a large message: the payload is a struct ferry_rndv */
+    FRAME_FIN = 3,   /* receiver to sender: the pull of rndv.cookie is done */
+    FRAME_DEAD = 4,  /* receiver to sender: the destination port is dead */
+    FRAME_TRANSPORT = 128,
+};
+
+/* The header every frame carries (40 bytes). */
+struct ferry_hdr {
+    uint32_t src;   /* sending rank */
+    uint16_t kind;  /* enum frame_kind */
+    uint16_t flags; /* per kind */
+    uint32_t port;  /* destination port index */
+    uint32_t gen;   /* destination port generation */
+    uint64_t seq;   /* per (sender, port) sequence number */
+    uint64_t size;  /* message size in bytes */
+    uint64_t tag;   /* user/MPI match bits; for FIN and DEAD: the cookie */
+};
+
+/* What the receiver needs to pull a large message from its sender. */
+struct ferry_rndv {
+    uint64_t cookie; /* the sender's handle for the send, echoed in FIN */
+    uint64_t addr;   /* the sender's buffer, in the sender's address space */
+    uint64_t len;
+    uint64_t key; /* transport-specific (a memory registration key) */
+};
+
+struct ferry_world;
+
+/* The runtime's side: a transport hands every arriving frame to this while
+ * polling. The payload is only valid during the call. */
+typedef void (*ferry_frame_fn)(const struct ferry_hdr *h, const void *payload, size_t len);
+
+/* An asynchronous pull, owned by the runtime, advanced by the transport. */
+struct ferry_pull {
+    int done;  /* set by the transport when the bytes have landed */
+    int error; /* FERRY_OK or an error code, valid once done */
+    void *tp;  /* transport-private state */
+};
+
+struct ferry_transport_caps {
+    size_t max_eager; /* largest payload send() accepts */
+    int can_pull;     /* whether pull() is implemented */
+};
+
+struct ferry_transport_ops {
+    const char *name;
+    /* Set up; may publish an address through the wire-up KVS (before the
+     * runtime's fence). Returns FERRY_OK, or an error to stop the init. */
+    int (*init)(struct ferry_world *w, ferry_frame_fn deliver);
+    /* After the fence: look up peers' addresses. */
+    int (*connect)(struct ferry_world *w);
+    /* Whether this transport reaches that rank. */
+    int (*reaches)(int rank);
+    /* Send a frame without blocking. FERRY_ERR_WOULDBLOCK when there is no
+     * room right now (the runtime retries later, in order). */
+    int (*send)(int rank, const struct ferry_hdr *h, const void *payload, size_t len);
+    /* Start pulling r->len bytes from rank's buffer into dst. */
+    int (*pull)(int rank, const struct ferry_rndv *r, void *dst, struct ferry_pull *op);
+    /* Deliver arrived frames and advance pulls; returns how many events. */
+    int (*poll)(void);
+    /* Block until something may have arrived, or timeout_ms passes. Called
+     * only after poll() found nothing. */
+    void (*sleep)(int timeout_ms);
+    void (*fini)(void);
+    struct ferry_transport_caps caps;
+};
+
+extern const struct ferry_transport_ops ferry_transport_self;
+extern const struct ferry_transport_ops ferry_transport_shm;
+
+#endif
