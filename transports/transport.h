@@ -82,6 +82,11 @@ struct ferry_transport_ops {
     struct ferry_transport_caps caps;
 };
 
+/* Provided by the runtime: whether (addr, len) is the buffer of the
+ * outstanding large send `cookie`, so a transport never reads memory a peer
+ * merely names. */
+int ferry_rndv_check(uint64_t cookie, uint64_t addr, uint64_t len);
+
 extern const struct ferry_transport_ops ferry_transport_self;
 extern const struct ferry_transport_ops ferry_transport_shm;
 

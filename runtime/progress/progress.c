@@ -1,0 +1,158 @@
+#include <sched.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "include/ferry.h"
+#include "runtime/core/api.h"
+#include "runtime/core/world.h"
+#include "runtime/port/port.h"
+#include "runtime/progress/progress.h"
+#include "runtime/progress/request.h"
+
+#define MAX_TRANSPORTS 4
+
+static struct {
+    const struct ferry_transport_ops *tp[MAX_TRANSPORTS];
+    int ntp;
+    const struct ferry_transport_ops *sleeper; /* the one that can block */
+    uint64_t spin_ns;
+    int yields;
+} pg;
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ volatile("yield");
+#endif
+}
+
+int progress_init(void)
+{
+    /* Spin while we own a core; when ranks outnumber cores, give the core
+     * away at once so the rank we wait for can run. */
+    const char *s = getenv("FERRY_SPIN_US");
+    long us = s ? strtol(s, NULL, 10) : (ferry_w.oversubscribed ? 0 : 100);
+    pg.spin_ns = us > 0 ? (uint64_t)us * 1000 : 0;
+    pg.yields = ferry_w.oversubscribed ? 4 : 0;
+    return FERRY_OK;
+}
+
+void progress_add_transport(const struct ferry_transport_ops *tp)
+{
+    if (pg.ntp < MAX_TRANSPORTS) pg.tp[pg.ntp++] = tp;
+    if (tp->sleep && tp != &ferry_transport_self) pg.sleeper = tp;
+}
+
+void progress_fini(void)
+{
+    pg.ntp = 0;
+    pg.sleeper = NULL;
+}
+
+int progress_once(void)
+{
+    int n = 0;
+    for (int i = 0; i < pg.ntp; i++) n += pg.tp[i]->poll();
+    if (pending_active()) n += pending_progress();
+    if (pulls_active()) n += pulls_progress();
+    return n;
+}
+
+FERRY_API void ferry_progress(void)
+{
+    if (ferry_w.initialized) progress_once();
+}
+
+static void idle_sleep(int ms)
+{
+    if (pg.sleeper) {
+        pg.sleeper->sleep(ms);
+    } else {
+        struct timespec ts = {0, (long)ms * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+}
+
+int progress_wait(int (*done)(void *), void *arg, int timeout_ms)
+{
+    if (done(arg)) return FERRY_OK;
+    uint64_t start = 0, deadline = UINT64_MAX, spin_end = 0;
+    int idle = 0, yields = 0;
+    for (;;) {
+        int n = progress_once();
+        if (done(arg)) return FERRY_OK;
+        if (n) {
+            idle = 0;
+            continue;
+        }
+        if (idle++ == 0) {
+            /* First empty poll of a quiet spell: start the spin clock. */
+            uint64_t t = now_ns();
+            if (!start) {
+                start = t;
+                if (timeout_ms >= 0) deadline = start + (uint64_t)timeout_ms * 1000000ULL;
+            }
+            spin_end = t + pg.spin_ns;
+            yields = 0;
+        }
+        if ((idle & 63) && idle > 1) {
+            cpu_relax();
+            continue;
+        }
+        uint64_t t = now_ns();
+        if (t >= deadline) return FERRY_ERR_TIMEOUT;
+        if (t < spin_end) continue;
+        if (yields < pg.yields) {
+            yields++;
+            sched_yield();
+            continue;
+        }
+        /* Queued frames wait for ring space, which no doorbell announces:
+         * sleep only briefly then. */
+        uint64_t left_ms = deadline == UINT64_MAX ? 100 : (deadline - t + 999999) / 1000000;
+        int cap = pending_active() ? 1 : 100;
+        idle_sleep(left_ms < (uint64_t)cap ? (int)left_ms : cap);
+        idle = 0;
+    }
+}
+
+static int req_done(void *arg)
+{
+    return ((struct ferry_request *)arg)->done;
+}
+
+static int finish(ferry_request_t *req, ferry_status_t *status)
+{
+    struct ferry_request *r = *req;
+    int rc = r->error;
+    if (status) *status = r->status;
+    req_free(r);
+    *req = NULL;
+    return rc;
+}
+
+FERRY_API int ferry_wait(ferry_request_t *req, ferry_status_t *status)
+{
+    if (!ferry_w.initialized) return FERRY_ERR_NOT_INIT;
+    if (!req || !*req) return FERRY_ERR_INVALID;
+    progress_wait(req_done, *req, FERRY_FOREVER);
+    return finish(req, status);
+}
+
+FERRY_API int ferry_test(ferry_request_t *req, int *flag, ferry_status_t *status)
+{
+    if (!ferry_w.initialized) return FERRY_ERR_NOT_INIT;
+    if (!req || !*req || !flag) return FERRY_ERR_INVALID;
+    if (!(*req)->done) progress_once();
+    *flag = (*req)->done;
+    return *flag ? finish(req, status) : FERRY_OK;
+}

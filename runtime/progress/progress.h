@@ -1,0 +1,16 @@
+/* The progress engine: one per process, driven by every wait and test. */
+#ifndef FERRY_PROGRESS_H
+#define FERRY_PROGRESS_H
+
+#include "transports/transport.h"
+
+int progress_init(void);
+void progress_add_transport(const struct ferry_transport_ops *tp);
+void progress_fini(void);
+/* Poll every transport once and advance queued work; returns event count. */
+int progress_once(void);
+/* Drive progress until done(arg) or timeout_ms (FERRY_FOREVER: never)
+ * passes, spinning briefly and then sleeping. */
+int progress_wait(int (*done)(void *), void *arg, int timeout_ms);
+
+#endif

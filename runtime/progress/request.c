@@ -1,0 +1,99 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime/progress/request.h"
+
+/* Freed requests are kept for reuse: a send or receive then costs no malloc. */
+static struct ferry_request *cache;
+
+struct ferry_request *req_alloc(enum req_kind kind)
+{
+    struct ferry_request *r = cache;
+    if (r)
+        cache = r->next;
+    else if (!(r = malloc(sizeof *r)))
+        return NULL;
+    memset(r, 0, sizeof *r);
+    r->kind = (uint8_t)kind;
+    r->peer = -1;
+    r->status.source = -1;
+    return r;
+}
+
+void req_free(struct ferry_request *r)
+{
+    r->next = cache;
+    cache = r;
+}
+
+void req_complete(struct ferry_request *r, int error)
+{
+    r->error = error;
+    r->status.error = error;
+    r->done = 1;
+    if (r->internal) req_free(r);
+}
+
+void req_cache_free(void)
+{
+    while (cache) {
+        struct ferry_request *r = cache;
+        cache = r->next;
+        free(r);
+    }
+}
+
+/* Rendezvous table: cookie = slot << 32 | generation, so a stale or forged
+ * cookie from a peer finds nothing. */
+static struct slot {
+    struct ferry_request *r;
+    uint32_t gen;
+    uint32_t next_free;
+} * slots;
+static uint32_t nslots, free_head = UINT32_MAX;
+
+uint64_t rndv_register(struct ferry_request *r)
+{
+    if (free_head == UINT32_MAX) {
+        uint32_t n = nslots ? nslots * 2 : 64;
+        struct slot *s = realloc(slots, n * sizeof *s);
+        if (!s) return 0;
+        slots = s;
+        for (uint32_t i = nslots; i < n; i++) {
+            slots[i].r = NULL;
+            slots[i].gen = 1;
+            slots[i].next_free = i + 1 < n ? i + 1 : free_head;
+        }
+        free_head = nslots;
+        nslots = n;
+    }
+    uint32_t i = free_head;
+    free_head = slots[i].next_free;
+    slots[i].r = r;
+    return (uint64_t)i << 32 | slots[i].gen;
+}
+
+struct ferry_request *rndv_lookup(uint64_t cookie)
+{
+    uint32_t i = (uint32_t)(cookie >> 32);
+    if (i >= nslots || slots[i].gen != (uint32_t)cookie) return NULL;
+    return slots[i].r;
+}
+
+void rndv_unregister(uint64_t cookie)
+{
+    uint32_t i = (uint32_t)(cookie >> 32);
+    if (i >= nslots || slots[i].gen != (uint32_t)cookie) return;
+    slots[i].r = NULL;
+    slots[i].gen++;
+    slots[i].next_free = free_head;
+    free_head = i;
+}
+
+void rndv_table_free(void)
+{
+    free(slots);
+    slots = NULL;
+    nslots = 0;
+    free_head = UINT32_MAX;
+}

@@ -1,0 +1,50 @@
+/* Requests: the state of one send, receive or internal control frame until
+ * it completes. */
+#ifndef FERRY_REQUEST_H
+#define FERRY_REQUEST_H
+
+#include <stdint.h>
+
+#include "include/ferry.h"
+#include "runtime/port/queue.h"
+#include "transports/transport.h"
+
+enum req_kind { REQ_SEND, REQ_RECV, REQ_CTRL };
+
+struct ferry_request {
+    struct ferry_request *next; /* in a posted, pending or pulling list */
+    uint8_t kind;
+    uint8_t done;
+    uint8_t internal; /* freed by the runtime when done, never seen by the user */
+    int error;
+    ferry_status_t status;
+
+    /* Send and control: the frame, kept until the transport takes it. */
+    int peer;
+    struct ferry_hdr hdr;
+    const void *payload;
+    size_t plen;
+    struct ferry_rndv rndv; /* a large send's descriptor (the RTS payload) */
+    uint64_t cookie;        /* large send: key in the rendezvous table */
+
+    /* Receive. */
+    void *buf;
+    size_t cap;
+    uint32_t port;
+    struct match m;
+    struct ferry_pull pull;
+};
+
+struct ferry_request *req_alloc(enum req_kind kind);
+void req_free(struct ferry_request *r);
+/* Mark done; internal requests are freed here. */
+void req_complete(struct ferry_request *r, int error);
+void req_cache_free(void);
+
+/* Large sends awaiting their FIN, by cookie. */
+uint64_t rndv_register(struct ferry_request *r);
+struct ferry_request *rndv_lookup(uint64_t cookie);
+void rndv_unregister(uint64_t cookie);
+void rndv_table_free(void);
+
+#endif

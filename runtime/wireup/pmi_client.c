@@ -1,0 +1,171 @@
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "include/ferry.h"
+#include "runtime/core/world.h"
+#include "runtime/wireup/pmi_client.h"
+#include "runtime/wireup/pmi_wire.h"
+
+static struct {
+    int fd; /* -1: singleton */
+    struct pmi_reader rd;
+    char kvsname[PMI_KVSNAME_MAX];
+    /* Singleton store: the puts of a job of one are its own gets. */
+    struct kv {
+        char *key, *val;
+    } * kv;
+    size_t nkv;
+} pmi = {.fd = -1};
+
+static int env_int(const char *name, int *out)
+{
+    const char *s = getenv(name);
+    if (!s || !*s) return 0;
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || *end || v < 0 || v > 1 << 30) return -1;
+    *out = (int)v;
+    return 1;
+}
+
+/* Send a command and read the answer, which must be the expected cmd with
+ * rc=0 (when it has an rc). */
+static int call(struct pmi_msg *ans, const char *expect, const char *cmd, ...)
+{
+    /* Up to four key/value pairs: all PMI-1 commands Ferry uses fit. */
+    const char *kv[9] = {0};
+    va_list ap;
+    va_start(ap, cmd);
+    for (int i = 0; i < 8; i++) {
+        kv[i] = va_arg(ap, const char *);
+        if (!kv[i]) break;
+    }
+    va_end(ap);
+    int rc = pmi_send(pmi.fd, cmd, kv[0], kv[1], kv[2], kv[3], kv[4], kv[5], kv[6], kv[7], NULL);
+    if (rc) return FERRY_ERR_WIREUP;
+    rc = pmi_read_msg(&pmi.rd, ans);
+    if (rc) {
+        ferry_log("PMI: no answer to %s: %s", cmd, pmi_wire_strerror(rc));
+        return FERRY_ERR_WIREUP;
+    }
+    if (strcmp(ans->cmd, expect) != 0) {
+        ferry_log("PMI: answer to %s was %s, expected %s", cmd, ans->cmd, expect);
+        return FERRY_ERR_WIREUP;
+    }
+    long code = 0;
+    if (pmi_get(ans, "rc") && (pmi_get_long(ans, "rc", &code) || code != 0))
+        return FERRY_ERR_NOT_FOUND;
+    return FERRY_OK;
+}
+
+int pmi_client_init(int *rank, int *size)
+{
+    int fd = -1, r = 0, n = 1;
+    int has = env_int("PMI_FD", &fd);
+    if (has == 0) {
+        *rank = 0;
+        *size = 1;
+        snprintf(pmi.kvsname, sizeof pmi.kvsname, "singleton");
+        return FERRY_OK;
+    }
+    if (has < 0 || env_int("PMI_RANK", &r) != 1 || env_int("PMI_SIZE", &n) != 1 || n < 1 ||
+        r >= n) {
+        ferry_log("PMI: bad PMI_FD/PMI_RANK/PMI_SIZE in the environment");
+        return FERRY_ERR_WIREUP;
+    }
+    pmi.fd = fd;
+    pmi_reader_init(&pmi.rd, fd);
+    struct pmi_msg m;
+    int rc = call(&m, "response_to_init", "init", "pmi_version", "1", "pmi_subversion", "1", NULL);
+    if (rc) return FERRY_ERR_WIREUP;
+    rc = call(&m, "my_kvsname", "get_my_kvsname", NULL);
+    const char *k = rc ? NULL : pmi_get(&m, "kvsname");
+    if (!k || strlen(k) >= sizeof pmi.kvsname) {
+        ferry_log("PMI: no kvsname from the launcher");
+        return FERRY_ERR_WIREUP;
+    }
+    strcpy(pmi.kvsname, k);
+    *rank = r;
+    *size = n;
+    return FERRY_OK;
+}
+
+int pmi_client_is_singleton(void)
+{
+    return pmi.fd < 0;
+}
+
+int pmi_client_put(const char *key, const char *val)
+{
+    if (strlen(key) >= PMI_KEYLEN_MAX || strlen(val) >= PMI_VALLEN_MAX) return FERRY_ERR_INVALID;
+    if (pmi.fd < 0) {
+        struct kv *kv = realloc(pmi.kv, (pmi.nkv + 1) * sizeof *kv);
+        if (!kv) return FERRY_ERR_NOMEM;
+        pmi.kv = kv;
+        kv[pmi.nkv].key = strdup(key);
+        kv[pmi.nkv].val = strdup(val);
+        if (!kv[pmi.nkv].key || !kv[pmi.nkv].val) return FERRY_ERR_NOMEM;
+        pmi.nkv++;
+        return FERRY_OK;
+    }
+    struct pmi_msg m;
+    int rc = call(&m, "put_result", "put", "kvsname", pmi.kvsname, "key", key, "value", val, NULL);
+    return rc ? FERRY_ERR_WIREUP : FERRY_OK;
+}
+
+int pmi_client_fence(void)
+{
+    if (pmi.fd < 0) return FERRY_OK;
+    struct pmi_msg m;
+    return call(&m, "barrier_out", "barrier_in", NULL) ? FERRY_ERR_WIREUP : FERRY_OK;
+}
+
+int pmi_client_get(const char *key, char *val, size_t cap)
+{
+    const char *v = NULL;
+    struct pmi_msg m;
+    if (pmi.fd < 0) {
+        for (size_t i = 0; i < pmi.nkv && !v; i++)
+            if (strcmp(pmi.kv[i].key, key) == 0) v = pmi.kv[i].val;
+        if (!v) return FERRY_ERR_NOT_FOUND;
+    } else {
+        int rc = call(&m, "get_result", "get", "kvsname", pmi.kvsname, "key", key, NULL);
+        if (rc) return rc == FERRY_ERR_NOT_FOUND ? rc : FERRY_ERR_WIREUP;
+        v = pmi_get(&m, "value");
+        if (!v) return FERRY_ERR_WIREUP;
+    }
+    if (strlen(v) >= cap) return FERRY_ERR_INVALID;
+    strcpy(val, v);
+    return FERRY_OK;
+}
+
+int pmi_client_abort(int code, const char *msg)
+{
+    if (pmi.fd < 0) return FERRY_OK;
+    char c[16];
+    snprintf(c, sizeof c, "%d", code);
+    /* No answer comes: the launcher ends the job. */
+    return pmi_send(pmi.fd, "abort", "exitcode", c, NULL) ? FERRY_ERR_WIREUP : FERRY_OK;
+}
+
+int pmi_client_finalize(void)
+{
+    for (size_t i = 0; i < pmi.nkv; i++) {
+        free(pmi.kv[i].key);
+        free(pmi.kv[i].val);
+    }
+    free(pmi.kv);
+    pmi.kv = NULL;
+    pmi.nkv = 0;
+    if (pmi.fd < 0) return FERRY_OK;
+    struct pmi_msg m;
+    int rc = call(&m, "finalize_ack", "finalize", NULL);
+    close(pmi.fd);
+    pmi.fd = -1;
+    return rc ? FERRY_ERR_WIREUP : FERRY_OK;
+}

@@ -1,0 +1,18 @@
+/* PMI-1 client: the rank's side of the wire-up with whatever launched it
+ * (ferryrun, a ferryd agent, MPICH's Hydra, or nothing: a singleton). */
+#ifndef FERRY_PMI_CLIENT_H
+#define FERRY_PMI_CLIENT_H
+
+#include <stddef.h>
+
+/* Connect using PMI_FD/PMI_RANK/PMI_SIZE; without them, a job of one. */
+int pmi_client_init(int *rank, int *size);
+int pmi_client_is_singleton(void);
+int pmi_client_put(const char *key, const char *val);
+/* Barrier that also makes every earlier put visible to every rank. */
+int pmi_client_fence(void);
+int pmi_client_get(const char *key, char *val, size_t cap);
+int pmi_client_abort(int code, const char *msg);
+int pmi_client_finalize(void);
+
+#endif

@@ -1,0 +1,67 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "include/ferry.h"
+#include "transports/shm/layout.h"
+#include "transports/shm/ring.h"
+#include "transports/shm/segment.h"
+
+#define ALIGN_UP(x, a) (((x) + (a)-1) / (a) * (a))
+
+/* Heap room: a ring per ordered pair that talks, plus staging buffers for
+ * the copy fallback. Sparse, so sizing for every pair costs nothing until
+ * pairs actually talk. */
+static size_t heap_bytes(int nlocal)
+{
+    size_t pairs = (size_t)nlocal * (size_t)nlocal;
+    return pairs * (shm_ring_bytes(SHM_RING_CELLS) + SHM_STAGE_BYTES) + ((size_t)64 << 20);
+}
+
+int shm_segment_create(int nlocal, int *fd_out, size_t *size_out)
+{
+    if (nlocal < 1 || nlocal > SHM_MAX_LOCAL) return FERRY_ERR_INVALID;
+    size_t ctl_off = 4096;
+    size_t dir_off = ALIGN_UP(ctl_off + (size_t)nlocal * sizeof(struct shm_ctl), 4096);
+    size_t heap_off = ALIGN_UP(dir_off + (size_t)nlocal * nlocal * sizeof(uint64_t), 4096);
+    size_t size = heap_off + heap_bytes(nlocal);
+
+    int fd = memfd_create("ferry-shm", 0); /* no MFD_CLOEXEC: ranks inherit it */
+    if (fd < 0) return FERRY_ERR_NOMEM;
+    if (ftruncate(fd, (off_t)size) != 0) {
+        close(fd);
+        return FERRY_ERR_NOMEM;
+    }
+    void *base = mmap(NULL, heap_off, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (base == MAP_FAILED) {
+        close(fd);
+        return FERRY_ERR_NOMEM;
+    }
+    struct shm_seg_hdr *h = base;
+    h->version = SHM_VERSION;
+    h->nlocal = (uint32_t)nlocal;
+    h->size = size;
+    h->ctl_off = ctl_off;
+    h->dir_off = dir_off;
+    h->heap_off = heap_off;
+    atomic_store(&h->heap_top, heap_off);
+    /* The magic last: a segment with it is complete. */
+    atomic_thread_fence(memory_order_release);
+    h->magic = SHM_MAGIC;
+    munmap(base, heap_off);
+    *fd_out = fd;
+    if (size_out) *size_out = size;
+    return FERRY_OK;
+}
+
+uint64_t shm_heap_alloc(void *base, size_t bytes)
+{
+    struct shm_seg_hdr *h = base;
+    uint64_t want = ALIGN_UP(bytes, 4096);
+    uint64_t off = atomic_fetch_add(&h->heap_top, want);
+    if (off + want > h->size) return 0;
+    return off;
+}

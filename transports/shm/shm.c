@@ -1,0 +1,265 @@
+/* The shared-memory transport: rings between ranks of one node, created by
+ * the sender on first use, and copy.c for large messages. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "include/ferry.h"
+#include "runtime/core/world.h"
+#include "transports/shm/copy.h"
+#include "transports/shm/doorbell.h"
+#include "transports/shm/layout.h"
+#include "transports/shm/ring.h"
+
+/* Frames taken from one ring per poll before moving to the next, so one
+ * busy sender cannot starve the others. */
+#define POLL_BATCH 16
+
+static struct {
+    void *base;
+    size_t size;
+    int me, nlocal;
+    struct shm_ctl *self;
+    ferry_frame_fn deliver;
+    struct shm_ring_tx *tx; /* [nlocal], by receiver; sh == NULL until first send */
+    struct shm_ring_rx *rx; /* incoming rings in directory order */
+    char *rx_dead;          /* a ring that sent a malformed frame is ignored */
+    int nrx, rr;
+} shm;
+
+void *shm_base(void)
+{
+    return shm.base;
+}
+
+int32_t shm_peer_pid(int peer)
+{
+    return atomic_load_explicit(&shm_ctl_of(shm.base, peer)->pid, memory_order_relaxed);
+}
+
+void shm_kick(int peer)
+{
+    doorbell_ring(shm_ctl_of(shm.base, peer));
+}
+
+static int env_off(const char *name)
+{
+    const char *s = getenv(name);
+    return s && strcmp(s, "0") == 0;
+}
+
+static int attach(int fd)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0 || (size_t)st.st_size < 4096) {
+        ferry_log("FERRY_SHM_FD=%d is not a Ferry segment", fd);
+        return FERRY_ERR_TRANSPORT;
+    }
+    shm.size = (size_t)st.st_size;
+    shm.base = mmap(NULL, shm.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    close(fd);
+    if (shm.base == MAP_FAILED) {
+        shm.base = NULL;
+        return FERRY_ERR_NOMEM;
+    }
+    struct shm_seg_hdr *h = shm.base;
+    if (h->magic != SHM_MAGIC || h->version != SHM_VERSION || h->size != shm.size ||
+        (int)h->nlocal != ferry_w.local_size) {
+        ferry_log("shared segment does not match this job (%u ranks in it, %d on this node)",
+                  h->nlocal, ferry_w.local_size);
+        return FERRY_ERR_TRANSPORT;
+    }
+    return FERRY_OK;
+}
+
+static int shm_init(struct ferry_world *w, ferry_frame_fn deliver)
+{
+    shm.deliver = deliver;
+    shm.me = w->local_rank;
+    shm.nlocal = w->local_size;
+    const char *fds = getenv("FERRY_SHM_FD");
+    if (!fds) {
+        if (w->local_size == 1) return FERRY_OK; /* no node peers: nothing to share */
+        ferry_log("%d ranks share this node but no shared segment was inherited "
+                  "(FERRY_SHM_FD unset): start the job with ferryrun",
+                  w->local_size);
+        return FERRY_ERR_TRANSPORT;
+    }
+    char *end;
+    long fd = strtol(fds, &end, 10);
+    if (*end || fd < 0 || fd > 1 << 20) return FERRY_ERR_TRANSPORT;
+    int rc = attach((int)fd);
+    if (rc) return rc;
+    shm.self = shm_ctl_of(shm.base, shm.me);
+    atomic_store(&shm.self->pid, (int32_t)getpid());
+    /* Let node peers read our buffers with process_vm_readv under Yama. */
+    prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
+    shm.tx = calloc((size_t)shm.nlocal, sizeof *shm.tx);
+    shm.rx = calloc((size_t)shm.nlocal, sizeof *shm.rx);
+    shm.rx_dead = calloc((size_t)shm.nlocal, 1);
+    if (!shm.tx || !shm.rx || !shm.rx_dead) return FERRY_ERR_NOMEM;
+    copy_init(!env_off("FERRY_SHM_CMA"));
+    return FERRY_OK;
+}
+
+static int shm_connect(struct ferry_world *w)
+{
+    return FERRY_OK;
+}
+
+static int shm_reaches(int rank)
+{
+    return shm.base && rank != ferry_w.rank && ferry_w.local_index[rank] >= 0;
+}
+
+/* Make the ring to a node peer and announce it in the peer's directory row. */
+static int ring_create(int peer)
+{
+    size_t bytes = shm_ring_bytes(SHM_RING_CELLS);
+    uint64_t off = shm_heap_alloc(shm.base, bytes);
+    if (!off) {
+        ferry_log("shared segment exhausted making a ring to local rank %d", peer);
+        return FERRY_ERR_NOMEM;
+    }
+    void *mem = (char *)shm.base + off;
+    shm_ring_init(mem, SHM_RING_CELLS, (uint32_t)shm.me);
+    shm_ring_tx_attach(&shm.tx[peer], mem);
+    struct shm_ctl *c = shm_ctl_of(shm.base, peer);
+    uint32_t slot = atomic_fetch_add(&c->nin, 1);
+    atomic_store_explicit(&shm_dir_row(shm.base, peer)[slot], off, memory_order_release);
+    return FERRY_OK;
+}
+
+int shm_send_internal(int peer, const struct ferry_hdr *h, const void *p, size_t len)
+{
+    struct shm_ring_tx *tx = &shm.tx[peer];
+    if (!tx->sh) {
+        int rc = ring_create(peer);
+        if (rc) return rc;
+    }
+    if (shm_ring_push(tx, h, p, len) != 0) return FERRY_ERR_WOULDBLOCK;
+    doorbell_ring(shm_ctl_of(shm.base, peer));
+    return FERRY_OK;
+}
+
+static int shm_send(int rank, const struct ferry_hdr *h, const void *p, size_t len)
+{
+    return shm_send_internal(ferry_w.local_index[rank], h, p, len);
+}
+
+static int shm_pull(int rank, const struct ferry_rndv *r, void *dst, struct ferry_pull *op)
+{
+    return copy_pull(ferry_w.local_index[rank], rank, r, dst, op);
+}
+
+/* Attach rings that peers registered since the last poll. */
+static void attach_new_rings(void)
+{
+    uint32_t n = atomic_load_explicit(&shm.self->nin, memory_order_acquire);
+    struct shm_seg_hdr *sh = shm.base;
+    while ((uint32_t)shm.nrx < n && shm.nrx < shm.nlocal) {
+        uint64_t off =
+            atomic_load_explicit(&shm_dir_row(shm.base, shm.me)[shm.nrx], memory_order_acquire);
+        if (!off) return; /* slot taken, ring not yet published */
+        struct shm_ring_shared *r = (void *)((char *)shm.base + off);
+        if (off < sh->heap_off || off > shm.size - shm_ring_bytes(SHM_RING_CELLS) ||
+            r->cells != SHM_RING_CELLS || r->sender >= (uint32_t)shm.nlocal) {
+            ferry_log("ignoring a malformed ring in the shared segment");
+            shm.rx_dead[shm.nrx] = 1;
+            shm.rx[shm.nrx].sh = NULL;
+        } else {
+            shm_ring_rx_attach(&shm.rx[shm.nrx], r);
+        }
+        shm.nrx++;
+    }
+}
+
+static int drain(int i)
+{
+    struct shm_ring_rx *rx = &shm.rx[i];
+    int n = 0;
+    const struct ferry_hdr *h;
+    const void *p;
+    size_t len;
+    int rank = ferry_w.local_ranks[rx->sender];
+    while (n < POLL_BATCH) {
+        int got = shm_ring_peek(rx, &h, &p, &len);
+        if (got == 0) break;
+        if (got < 0 || h->src != (uint32_t)rank) {
+            ferry_log("malformed frame from rank %d: ignoring its ring from now on", rank);
+            shm.rx_dead[i] = 1;
+            break;
+        }
+        if (h->kind == SHM_FRAME_CTS) {
+            if (len == sizeof(struct shm_cts)) {
+                struct shm_cts cts;
+                memcpy(&cts, p, sizeof cts);
+                copy_on_cts((int)rx->sender, &cts);
+            }
+        } else if (h->kind < FRAME_TRANSPORT) {
+            shm.deliver(h, p, len);
+        }
+        shm_ring_pop(rx);
+        n++;
+    }
+    return n;
+}
+
+static int shm_poll(void)
+{
+    if (!shm.base) return 0;
+    attach_new_rings();
+    int n = 0;
+    for (int k = 0; k < shm.nrx; k++) {
+        int i = (shm.rr + k) % shm.nrx;
+        if (!shm.rx_dead[i]) n += drain(i);
+    }
+    if (shm.nrx) shm.rr = (shm.rr + 1) % shm.nrx;
+    return n + copy_progress();
+}
+
+static int shm_ready(void)
+{
+    if (atomic_load(&shm.self->nin) != (uint32_t)shm.nrx) return 1;
+    for (int i = 0; i < shm.nrx; i++) {
+        const struct ferry_hdr *h;
+        const void *p;
+        size_t len;
+        if (!shm.rx_dead[i] && shm_ring_peek(&shm.rx[i], &h, &p, &len)) return 1;
+    }
+    return copy_ready();
+}
+
+static void shm_sleep(int timeout_ms)
+{
+    if (shm.base) doorbell_sleep(shm.self, shm_ready, timeout_ms);
+}
+
+static void shm_fini(void)
+{
+    if (!shm.base) return;
+    copy_fini();
+    atomic_store(&shm.self->pid, 0);
+    munmap(shm.base, shm.size);
+    free(shm.tx);
+    free(shm.rx);
+    free(shm.rx_dead);
+    memset(&shm, 0, sizeof shm);
+}
+
+const struct ferry_transport_ops ferry_transport_shm = {
+    .name = "shm",
+    .init = shm_init,
+    .connect = shm_connect,
+    .reaches = shm_reaches,
+    .send = shm_send,
+    .pull = shm_pull,
+    .poll = shm_poll,
+    .sleep = shm_sleep,
+    .fini = shm_fini,
+    .caps = {.max_eager = 16384, .can_pull = 1},
+};
