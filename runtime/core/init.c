@@ -64,15 +64,21 @@ static int choose_transports(void)
             ferry_log("transport %s failed to start: %s", transports[i]->name, ferry_strerror(rc));
             return rc;
         }
-        progress_add_transport(transports[i]);
     }
     for (size_t i = 0; i < NTRANSPORTS; i++) {
         int rc = transports[i]->connect(&ferry_w);
         if (rc) return rc;
     }
+    int used[NTRANSPORTS] = {0};
     for (int r = 0; r < ferry_w.size; r++)
         for (size_t i = 0; i < NTRANSPORTS && !ferry_w.peers[r].tp; i++)
-            if (transports[i]->reaches(r)) ferry_w.peers[r].tp = transports[i];
+            if (transports[i]->reaches(r)) {
+                ferry_w.peers[r].tp = transports[i];
+                used[i] = 1;
+            }
+    /* Only transports that reach someone are polled. */
+    for (size_t i = 0; i < NTRANSPORTS; i++)
+        if (used[i]) progress_add_transport(transports[i]);
     return FERRY_OK;
 }
 
