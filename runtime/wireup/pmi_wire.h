@@ -37,7 +37,11 @@ struct pmi_msg {
     struct pmi_field f[PMI_FIELDS_MAX];
 };
 
-/* Parse one line of len bytes (a trailing '\n' is allowed). */
+/* Parse one line of len bytes (a trailing '\n' is allowed). Fields are
+ * separated by runs of spaces. Limits are on string lengths: a key over
+ * PMI_KEYLEN_MAX or a value over PMI_VALLEN_MAX is PMI_WIRE_TOO_LONG. On an
+ * error, m keeps what was parsed before the bad field (cmd may be set), so a
+ * server can name the command in its answer. */
 int pmi_parse(const char *line, size_t len, struct pmi_msg *m);
 /* The value of key, or NULL. */
 const char *pmi_get(const struct pmi_msg *m, const char *key);
@@ -50,6 +54,7 @@ struct pmi_reader {
     int fd;
     size_t len;
     char buf[PMI_LINE_MAX];
+    int skipping; /* 1: inside an over-long line; 2: its end was seen, not yet reported */
 };
 void pmi_reader_init(struct pmi_reader *r, int fd);
 /* Read one complete line into m (blocking). A line longer than PMI_LINE_MAX
@@ -57,12 +62,18 @@ void pmi_reader_init(struct pmi_reader *r, int fd);
 int pmi_read_msg(struct pmi_reader *r, struct pmi_msg *m);
 /* For non-blocking servers: take one complete line already in the buffer.
  * Returns 1 and fills m (or returns an error) when a line was there, 0 when
- * more bytes are needed. pmi_reader_fill reads what the socket has. */
+ * more bytes are needed. pmi_reader_fill reads what the socket has without
+ * blocking (recv with MSG_DONTWAIT; a non-socket fd must be O_NONBLOCK):
+ * the count of bytes read, 0 when none were ready, PMI_WIRE_EOF or
+ * PMI_WIRE_IO. Take every line with pmi_next_msg before filling again. */
 int pmi_next_msg(struct pmi_reader *r, struct pmi_msg *m);
 int pmi_reader_fill(struct pmi_reader *r);
 
 /* Write "cmd=CMD k1=v1 k2=v2 ...\n" fully; the variadic part is pairs of
- * const char * (key, value) ending with NULL. */
+ * const char * (key, value) ending with NULL. A space or newline in a key or
+ * value, or an empty key, is PMI_WIRE_MALFORMED. A dead peer gives
+ * PMI_WIRE_IO with errno EPIPE (never SIGPIPE on a socket); so does a send
+ * that would block (EAGAIN: O_NONBLOCK or SO_SNDTIMEO ran out). */
 int pmi_send(int fd, const char *cmd, ...);
 
 #endif
