@@ -1,0 +1,40 @@
+/* ferryrun's command line: options in, a plain struct out. Pure: no I/O, no
+ * look-ups, so every case is unit-testable. */
+#ifndef FERRY_LAUNCHER_CLI_H
+#define FERRY_LAUNCHER_CLI_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+/* One node runs at most this many ranks (the shared segment's limit). */
+#define FERRY_CLI_NP_MAX 4096
+
+enum ferry_bind {
+    FERRY_BIND_DEFAULT, /* core when ranks <= cores, else none */
+    FERRY_BIND_CORE,
+    FERRY_BIND_NONE,
+};
+
+struct ferry_cli {
+    int np; /* 1 unless -n was given */
+    int help, version, verbose, tag_output, oversubscribe;
+    enum ferry_bind bind;
+    int timeout_s; /* 0: none */
+    /* -x arguments as given ("VAR" or "VAR=value"); point into argv. */
+    char **exports;
+    int nexports;
+    /* The program and its arguments, NULL-terminated; point into argv. */
+    char **prog_argv;
+    int prog_argc;
+};
+
+/* Parse argv. Returns 0, or -1 with a one-line reason in err. With --help
+ * or --version, parsing stops there and returns 0 with the flag set. On
+ * success free with ferry_cli_free. */
+int ferry_cli_parse(int argc, char **argv, struct ferry_cli *out, char *err, size_t errlen);
+void ferry_cli_free(struct ferry_cli *cli);
+
+void ferry_cli_usage(FILE *f);
+void ferry_cli_version(FILE *f);
+
+#endif

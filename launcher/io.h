@@ -1,0 +1,43 @@
+/* Forwarding the ranks' stdout/stderr pipes to ferryrun's own, whole lines
+ * at a time, so lines of different ranks never mix. */
+#ifndef FERRY_LAUNCHER_IO_H
+#define FERRY_LAUNCHER_IO_H
+
+#include <stddef.h>
+
+/* Bytes buffered per pipe; a longer line goes out in pieces of this size. */
+#define IO_LINE_BUF (64 * 1024)
+
+/* Where streams write: ferryrun's stdout or stderr. */
+struct io_sink {
+    int fd;
+    int broken; /* a write failed (reader gone): output is dropped from then on */
+};
+
+struct io_stream {
+    int fd; /* read end of the rank's pipe (O_NONBLOCK), -1 after EOF */
+    struct io_sink *sink;
+    char tag[48]; /* "[1,R]<stdout>:" with --tag-output, else "" */
+    size_t taglen;
+    int mid_line; /* part of the current line is already out */
+    size_t len;
+    char *buf;
+};
+
+enum io_status { IO_OPEN, IO_AGAIN, IO_CLOSED };
+
+/* Set up s over fd; stream is "stdout"/"stderr", tagged when tag is set.
+ * Returns 0, or -ENOMEM with fd closed. */
+int io_stream_init(struct io_stream *s, int fd, struct io_sink *sink, int rank, const char *stream,
+                   int tag);
+/* One read: forward the whole lines it completes. IO_OPEN after a read,
+ * IO_AGAIN when nothing was there, IO_CLOSED after EOF (the partial last
+ * line flushed, fd closed). */
+enum io_status io_stream_pump(struct io_stream *s);
+/* Read what the pipe holds now (bounded), e.g. after its rank exited. */
+void io_stream_drain(struct io_stream *s);
+/* Flush what is buffered and close, whether or not EOF was seen. */
+void io_stream_close(struct io_stream *s);
+void io_stream_free(struct io_stream *s);
+
+#endif

@@ -1,0 +1,38 @@
+/* The launcher's PMI-1 server: one stream socket per rank, answered as
+ * MPICH's simple PMI and Hydra answer, driven by the launcher's poll loop. */
+#ifndef FERRY_LAUNCHER_PMI_SERVER_H
+#define FERRY_LAUNCHER_PMI_SERVER_H
+
+struct pmi_server;
+
+/* What the server cannot decide alone; it calls back into the launcher. */
+struct pmi_server_hooks {
+    void *ctx;
+    /* rank sent cmd=abort; msg is its error_msg (or NULL). */
+    void (*on_abort)(void *ctx, int rank, long code, const char *msg);
+    /* rank sent a bad or unknown request. Called for a rank's first one
+     * only; later ones are answered but not reported. */
+    void (*on_bad_request)(void *ctx, int rank, const char *what);
+};
+
+/* A server for ranks 0..size-1 of the job whose KVS is called kvsname.
+ * NULL when out of memory. */
+struct pmi_server *pmi_server_create(int size, const char *kvsname,
+                                     const struct pmi_server_hooks *hooks);
+void pmi_server_destroy(struct pmi_server *s);
+
+/* Serve rank on fd (the launcher's end of its socket); the server owns fd. */
+void pmi_server_attach(struct pmi_server *s, int rank, int fd);
+/* The fd to poll for rank, or -1 once its connection has closed. */
+int pmi_server_fd(const struct pmi_server *s, int rank);
+/* Read what rank has sent and answer each complete request. Returns 1 when
+ * the connection has just closed (EOF or error), else 0. */
+int pmi_server_service(struct pmi_server *s, int rank);
+
+/* rank's process has ended: it will never join a barrier. */
+void pmi_server_rank_gone(struct pmi_server *s, int rank);
+/* Whether the current barrier can never complete: *waiter waits in it and
+ * *missing has ended without entering it. */
+int pmi_server_barrier_stuck(const struct pmi_server *s, int *waiter, int *missing);
+
+#endif
