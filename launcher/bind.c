@@ -1,7 +1,5 @@
 /* The cores' cpusets are computed once in the launcher, so a child only
  * makes one system call before exec. */
-#include "config.h"
-
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

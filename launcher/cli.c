@@ -1,8 +1,6 @@
 /* Option parsing for ferryrun, with the names Open MPI and Hydra users type:
  * one or two leading dashes, "--opt value" or "--opt=value". Options end at
  * the first non-option word (the program) or at "--". */
-#include "config.h"
-
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>

@@ -1,8 +1,6 @@
 /* Line-at-a-time forwarding. The launcher is the only writer of its stdout
  * and stderr and writes each batch of whole lines before serving another
  * pipe, so lines of different ranks cannot interleave. */
-#include "config.h"
-
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>

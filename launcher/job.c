@@ -5,8 +5,6 @@
  * Failure rule: the first rank to exit non-zero, die by a signal or call
  * abort decides the exit status; every other rank then gets SIGTERM, and
  * SIGKILL one second later, sent to its process group. */
-#include "config.h"
-
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>

@@ -1,7 +1,5 @@
 /* A chained hash table that doubles when it fills: ranks put a few keys each
  * and every rank may get every key, so look-ups must not be linear. */
-#include "config.h"
-
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>

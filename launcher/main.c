@@ -1,7 +1,5 @@
 /* ferryrun: parse the command line, check the program, prepare environment,
  * binding and limits, then run the job. Bad usage never forks anything. */
-#include "config.h"
-
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>

@@ -1,8 +1,6 @@
 /* PMI-1 requests and their answers. Every request gets exactly one answer
  * (barrier_in: when the last rank is in; abort: none), bad ones included, so
  * a client never waits for an answer that will not come. */
-#include "config.h"
-
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>

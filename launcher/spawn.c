@@ -1,8 +1,6 @@
 /* fork/exec of a rank. The child reports a failure before exec through a
  * close-on-exec pipe, so the launcher can tell "exec failed" from "the
  * program ran and exited 127". */
-#include "config.h"
-
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>

@@ -1,7 +1,5 @@
 /* PATH search with the rules of execvp: an empty PATH entry is the current
  * directory, a directory or a file without execute permission is skipped. */
-#include "config.h"
-
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>

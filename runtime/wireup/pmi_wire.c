@@ -1,7 +1,5 @@
 /* PMI-1 lines: parse, read (blocking or not) and write. Every byte from the
  * peer is untrusted: lengths are checked before any copy. */
-#include "config.h"
-
 #include <errno.h>
 #include <poll.h>
 #include <stdarg.h>
