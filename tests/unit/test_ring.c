@@ -78,7 +78,7 @@ static void test_wrap_and_stale_bytes(void)
     struct shm_ring_rx rx;
     shm_ring_tx_attach(&tx, m);
     shm_ring_rx_attach(&rx, m);
-    uint32_t buf[256];
+    uint32_t buf[512]; /* more than the largest payload of a 64-cell ring */
     for (uint64_t i = 0; i < 5000; i++) {
         size_t n = (i * 37) % (shm_ring_max_payload(CELLS) + 1);
         /* Where each payload cell starts, write the seq word a frame in that
@@ -88,7 +88,7 @@ static void test_wrap_and_stale_bytes(void)
         uint64_t at = tx.pos, to_end = CELLS - (at & (CELLS - 1));
         if (cells > to_end) at += to_end;
         memset(buf, 0, sizeof buf);
-        for (uint64_t j = 1; 16 * j - 12 < 256; j++) buf[16 * j - 12] = (uint32_t)(at + j + CELLS);
+        for (uint64_t j = 1; 16 * j - 12 < 512; j++) buf[16 * j - 12] = (uint32_t)(at + j + CELLS);
         struct ferry_hdr in = hdr(i, n);
         CU_ASSERT_EQUAL_FATAL(shm_ring_push(&tx, &in, buf, n), 0);
         const struct ferry_hdr *h;
