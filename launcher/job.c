@@ -274,15 +274,20 @@ static void loop(struct job *j)
     }
 }
 
-/* Signals arrive through a signalfd only; children get the old mask back. */
+/* Signals arrive through a signalfd only; children get the old mask back.
+ * A signal ferryrun was started with ignored (nohup, "&" in a script) stays
+ * ignored, as with any program. */
 static int setup_signals(struct job *j)
 {
+    static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP};
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGCHLD);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGHUP);
+    for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++) {
+        struct sigaction sa;
+        if (sigaction(forwarded[i], NULL, &sa) == 0 && sa.sa_handler != SIG_IGN)
+            sigaddset(&set, forwarded[i]);
+    }
     if (sigprocmask(SIG_BLOCK, &set, &j->cfg->spawn.sigmask) != 0) return -1;
     signal(SIGPIPE, SIG_IGN); /* a closed stdout is handled where written */
     j->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
