@@ -86,6 +86,8 @@ int ferry_local_rank(void);
 /* Whether rank r shares this rank's node (and so its shared memory). */
 int ferry_is_local(int rank);
 const char *ferry_strerror(int err);
+/* The library's version, "MAJOR.MINOR.PATCH". */
+const char *ferry_version(void);
 
 /* Ports. */
 ferry_port_t ferry_port_of_rank(int rank); /* the well-known port of a rank */

@@ -3,8 +3,6 @@
 #include "include/ferry.h"
 #include "runtime/core/api.h"
 
-FERRY_API const char *ferry_version(void);
-
 FERRY_API const char *ferry_version(void)
 {
     return PACKAGE_VERSION;
