@@ -114,6 +114,14 @@ void io_stream_close(struct io_stream *s)
 enum io_status io_stream_pump(struct io_stream *s)
 {
     if (s->fd < 0) return IO_CLOSED;
+    if (s->sink->broken) {
+        /* Nobody reads ferryrun's output: let the rank see EPIPE/SIGPIPE as
+         * it would without a launcher, rather than run on unread. */
+        close(s->fd);
+        s->fd = -1;
+        s->len = 0;
+        return IO_CLOSED;
+    }
     for (;;) {
         ssize_t n = read(s->fd, s->buf + s->len, IO_LINE_BUF - s->len);
         if (n > 0) {

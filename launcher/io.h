@@ -11,7 +11,7 @@
 /* Where streams write: ferryrun's stdout or stderr. */
 struct io_sink {
     int fd;
-    int broken; /* a write failed (reader gone): output is dropped from then on */
+    int broken; /* a write failed (reader gone): streams to it get closed */
 };
 
 struct io_stream {
