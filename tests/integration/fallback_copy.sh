@@ -1,7 +1,7 @@
 #!/bin/sh
 # With FERRY_SHM_CMA=0 the shm transport moves large messages by pipelined
-# copy through the segment instead of process_vm_readv: the same exchange
-# and fan-in checks must pass, and (when strace is there) no
+# copy through the segment instead of process_vm_readv: the same exchange,
+# fan-in and truncation checks must pass, and (when strace is there) no
 # process_vm_readv may happen.
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$top_srcdir/tests/integration/lib.sh"
@@ -40,6 +40,15 @@ run_job 120 -n 5 "$PROGS/fanin" "$COUNT"
 expect_rc 0
 expect_out "^fanin: total $((4 * COUNT)) messages from 4 senders, [0-9]* bytes, 0 errors$"
 expect_no_leftovers "$PROGS/fanin"
+expect_shm_unchanged
+
+# A truncated rendezvous message must stay pullable through the fallback.
+shm_snapshot
+run_job 60 -n 2 "$PROGS/truncate"
+expect_rc 0
+expect_out "^truncate: 32 messages truncated twice each, 8 truncated on arrival, all then received whole$"
+expect_out "^truncate: message after the timeouts arrived whole$"
+expect_no_leftovers "$PROGS/truncate"
 expect_shm_unchanged
 
 # count_cma: run a 2-rank exchange under strace; sets CMA_CALLS.

@@ -7,7 +7,7 @@
 shm_snapshot
 run_job 60 -n 2 "$PROGS/truncate"
 expect_rc 0
-expect_out "^truncate: 32 messages truncated twice each, then received whole$"
+expect_out "^truncate: 32 messages truncated twice each, 8 truncated on arrival, all then received whole$"
 expect_out "^truncate: empty well-known port: timeout 0 ms returned"
 expect_out "^truncate: empty own port: timeout 200 ms returned"
 expect_out "^truncate: message after the timeouts arrived whole$"

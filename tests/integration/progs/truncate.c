@@ -6,7 +6,8 @@
  * expects FERRY_ERR_TRUNCATE with the real size, then receives it whole and
  * checks every byte, its sequence number and that bytes past the message are
  * untouched: the first round with ferry_recv, the second with ferry_irecv +
- * ferry_wait. Then empty ports must time out: at once for a timeout of 0,
+ * ferry_wait. A third round from rank 1 meets short receives posted before
+ * the message was sent. Then empty ports must time out: at once for a timeout of 0,
  * after about 200 ms for 200. A message sent after the timeouts must still
  * arrive, whole, to the next receive.
  */
@@ -29,6 +30,10 @@ static const size_t SIZES[] = {1, 100, 4096, 16383, 16384, 16385, 65536 + 1, (1 
 #define RECV_TIMEOUT_MS 60000
 
 enum mode { BY_RECV, BY_IRECV };
+/* Rounds 0 and 1 are queued at once; then one sent on demand; then one
+ * message after the timeouts. */
+#define POSTED_ROUND 2
+#define LATE_ROUND   3
 
 static int rank;
 
@@ -80,22 +85,51 @@ static int recv_one(enum mode m, ferry_port_t port, void *buf, size_t cap, ferry
     return rc;
 }
 
+/* Checks a truncating completion: FERRY_ERR_TRUNCATE, the real size, and
+ * nothing written past the capacity. */
+static void check_truncated(int rc, const ferry_status_t *st, const unsigned char *buf, size_t cap,
+                            size_t size, const char *where)
+{
+    if (rc != FERRY_ERR_TRUNCATE)
+        die("%s: %zu-byte message into %zu bytes: got %s (%d), expected FERRY_ERR_TRUNCATE", where,
+            size, cap, ferry_strerror(rc), rc);
+    if (st->size != size)
+        die("%s: FERRY_ERR_TRUNCATE into %zu bytes reports size %zu, real size %zu", where, cap,
+            st->size, size);
+    for (size_t i = cap; i < size + SLACK; i++)
+        if (buf[i] != 0xee)
+            die("%s: truncated receive into %zu bytes wrote byte %zu", where, cap, i);
+}
+
 static void expect_truncate(enum mode m, ferry_port_t port, unsigned char *buf, size_t cap,
                             size_t size, const char *where)
 {
     ferry_status_t st;
     memset(&st, 0, sizeof(st));
     int rc = recv_one(m, port, cap ? buf : NULL, cap, &st);
-    if (rc != FERRY_ERR_TRUNCATE)
-        die("%s: %zu-byte message into %zu bytes: got %s (%d), expected FERRY_ERR_TRUNCATE", where,
-            size, cap, ferry_strerror(rc), rc);
-    if (st.size != size)
-        die("%s: FERRY_ERR_TRUNCATE into %zu bytes reports size %zu, real size %zu", where, cap,
-            st.size, size);
-    /* Nothing may have been written past the capacity. */
-    for (size_t i = cap; i < size + SLACK; i++)
-        if (buf[i] != 0xee)
-            die("%s: truncated receive into %zu bytes wrote byte %zu", where, cap, i);
+    check_truncated(rc, &st, buf, cap, size, where);
+}
+
+/* Receives the message with room to spare and checks all of it. */
+static void receive_whole(enum mode m, ferry_port_t port, int src, int round, size_t size,
+                          uint64_t *seq, unsigned char *buf, const char *where)
+{
+    ferry_status_t st;
+    int rc = recv_one(m, port, buf, size + SLACK / 2, &st);
+    if (rc != FERRY_OK)
+        die("%s: %zu-byte message into %zu bytes after truncation: %s", where, size,
+            size + SLACK / 2, ferry_strerror(rc));
+    if (st.size != size || st.source != src || st.seq != *seq)
+        die("%s: got %zu bytes from rank %d (seq %llu), expected %zu from rank %d (seq %llu)",
+            where, st.size, st.source, (unsigned long long)st.seq, size, src,
+            (unsigned long long)*seq);
+    if (!ferry_port_equal(st.port, port)) die("%s: status names another port", where);
+    for (size_t i = 0; i < size; i++)
+        if (buf[i] != pattern(src, round, size, i))
+            die("%s: %zu-byte message wrong at byte %zu", where, size, i);
+    for (size_t i = size; i < size + SLACK; i++)
+        if (buf[i] != 0xee) die("%s: %zu-byte message wrote byte %zu", where, size, i);
+    ++*seq;
 }
 
 /* The messages of one round on port, sent by src: each is truncated twice
@@ -104,30 +138,33 @@ static void receive_round(enum mode m, ferry_port_t port, int src, int round, ui
                           unsigned char *buf)
 {
     char where[96];
+    snprintf(where, sizeof(where), "%s from rank %d, round %d",
+             m == BY_RECV ? "ferry_recv" : "ferry_irecv", src, round);
     for (size_t k = 0; k < NSIZES; k++) {
         size_t size = SIZES[k];
-        ferry_status_t st;
-        snprintf(where, sizeof(where), "%s from rank %d, round %d",
-                 m == BY_RECV ? "ferry_recv" : "ferry_irecv", src, round);
         memset(buf, 0xee, size + SLACK);
         expect_truncate(m, port, buf, 0, size, where);
         expect_truncate(m, port, buf, size - 1, size, where);
+        receive_whole(m, port, src, round, size, seq, buf, where);
+    }
+}
 
-        int rc = recv_one(m, port, buf, size + SLACK / 2, &st);
-        if (rc != FERRY_OK)
-            die("%s: %zu-byte message into %zu bytes after truncation: %s", where, size,
-                size + SLACK / 2, ferry_strerror(rc));
-        if (st.size != size || st.source != src || st.seq != *seq)
-            die("%s: got %zu bytes from rank %d (seq %llu), expected %zu from rank %d (seq %llu)",
-                where, st.size, st.source, (unsigned long long)st.seq, size, src,
-                (unsigned long long)*seq);
-        if (!ferry_port_equal(st.port, port)) die("%s: status names another port", where);
-        for (size_t i = 0; i < size; i++)
-            if (buf[i] != pattern(src, round, size, i))
-                die("%s: %zu-byte message wrong at byte %zu", where, size, i);
-        for (size_t i = size; i < size + SLACK; i++)
-            if (buf[i] != 0xee) die("%s: %zu-byte message wrote byte %zu", where, size, i);
-        ++*seq;
+/* Round POSTED_ROUND: the short receive is posted before rank 1 sends (it
+ * waits for a word from rank 0), so it is matched on arrival, not from the
+ * queue; the message must stay queued all the same. */
+static void posted_round(ferry_port_t me, uint64_t *seq, unsigned char *buf)
+{
+    const char *where = "ferry_irecv posted before arrival, from rank 1";
+    for (size_t k = 0; k < NSIZES; k++) {
+        size_t size = SIZES[k];
+        ferry_request_t req;
+        ferry_status_t st;
+        memset(buf, 0xee, size + SLACK);
+        check_rc(ferry_irecv(me, buf, size - 1, &req), "ferry_irecv");
+        check_rc(ferry_send(ferry_port_of_rank(1), NULL, 0), "ferry_send (go)");
+        int rc = ferry_wait(&req, &st);
+        check_truncated(rc, &st, buf, size - 1, size, where);
+        receive_whole(BY_RECV, me, 1, POSTED_ROUND, size, seq, buf, where);
     }
 }
 
@@ -186,12 +223,15 @@ static void rank0(void)
     /* From rank 1, on the well-known port. */
     receive_round(BY_RECV, me, 1, 0, &seq1, buf);
     receive_round(BY_IRECV, me, 1, 1, &seq1, buf);
+    posted_round(me, &seq1, buf);
     /* From this rank, on its own port. */
     send_rounds(own, req, bufs);
     receive_round(BY_RECV, own, 0, 0, &seq_self, buf);
     receive_round(BY_IRECV, own, 0, 1, &seq_self, buf);
     wait_rounds(req, bufs);
-    printf("truncate: %zu messages truncated twice each, then received whole\n", 4 * NSIZES);
+    printf("truncate: %zu messages truncated twice each, %zu truncated on arrival, all then "
+           "received whole\n",
+           4 * NSIZES, NSIZES);
 
     /* Rank 1 is waiting for the word to go: both ports are empty. */
     expect_timeout(me, 0, 0, 0.05, "empty well-known port");
@@ -207,7 +247,8 @@ static void rank0(void)
         die("late message: %zu bytes from rank %d (seq %llu), expected %d from rank 1 (seq %llu)",
             st.size, st.source, (unsigned long long)st.seq, LATE_SIZE, (unsigned long long)seq1);
     for (size_t i = 0; i < LATE_SIZE; i++)
-        if (buf[i] != pattern(1, 2, LATE_SIZE, i)) die("late message wrong at byte %zu", i);
+        if (buf[i] != pattern(1, LATE_ROUND, LATE_SIZE, i))
+            die("late message wrong at byte %zu", i);
     printf("truncate: message after the timeouts arrived whole\n");
 
     check_rc(ferry_send(ferry_port_of_rank(1), NULL, 0), "ferry_send (done)");
@@ -224,8 +265,16 @@ static void rank1(void)
 
     send_rounds(ferry_port_of_rank(0), req, bufs);
     wait_rounds(req, bufs);
+    for (size_t k = 0; k < NSIZES; k++) {
+        unsigned char *p = malloc(SIZES[k]);
+        if (!p) die("out of memory");
+        fill(p, 1, POSTED_ROUND, SIZES[k]);
+        check_rc(ferry_recv(me, NULL, 0, &st, RECV_TIMEOUT_MS), "ferry_recv (go)");
+        check_rc(ferry_send(ferry_port_of_rank(0), p, SIZES[k]), "ferry_send");
+        free(p);
+    }
     check_rc(ferry_recv(me, NULL, 0, &st, FERRY_FOREVER), "ferry_recv (go)");
-    fill(late, 1, 2, LATE_SIZE);
+    fill(late, 1, LATE_ROUND, LATE_SIZE);
     check_rc(ferry_send(ferry_port_of_rank(0), late, LATE_SIZE), "ferry_send (late message)");
     check_rc(ferry_recv(me, NULL, 0, &st, FERRY_FOREVER), "ferry_recv (done)");
 }
