@@ -10,7 +10,8 @@
  * size, checksum of the rest); a shorter one is a pattern of (sender,
  * counter). Senders alternate between blocking sends and windows of
  * ferry_isend; rank 0 alternates between ferry_recv and a window of posted
- * ferry_irecv. Rank 0 prints per-sender and total counts; any error exits 1.
+ * ferry_irecv, and pauses now and then so the port's queue fills. Rank 0 prints per-sender and
+ * total counts; any error exits 1.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <ferry.h>
@@ -20,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define DEFAULT_COUNT 100000L
 #define SMALL_MAX     2048
@@ -28,8 +30,13 @@
 #define LARGE_EVERY   500
 #define MAX_MSG       (LARGE_MIN + LARGE_SPAN)
 /* Messages per run of one style (blocking or windowed), both sides. */
-#define BATCH           1000
-#define WINDOW          16
+#define BATCH 1000
+/* Outstanding isends per sender: 4 senders overrun a default queue limit. */
+#define WINDOW 32
+/* Rank 0 stops receiving this long every PAUSE_EVERY messages, so the
+ * queue fills up and senders must wait for room. */
+#define PAUSE_EVERY     20000
+#define PAUSE_NS        20000000L
 #define RECV_TIMEOUT_MS 60000
 
 struct hdr {
@@ -210,6 +217,7 @@ static void recv_all(long count)
 
     if (!t || !buf) die("out of memory");
     while (got < total) {
+        if (got && got % PAUSE_EVERY == 0) nanosleep(&(struct timespec){0, PAUSE_NS}, NULL);
         long end = got + BATCH < total ? got + BATCH : total;
         if ((got / BATCH) % 2 == 0) {
             for (; got < end; got++) {
