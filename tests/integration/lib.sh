@@ -30,20 +30,36 @@ expect_rc() { [ "$RC" -eq "$1" ] || fail "exit code $RC, expected $1"; }
 expect_err() { grep -q -- "$1" "$ERR" || fail "stderr lacks '$1'"; }
 expect_out() { grep -q -- "$1" "$OUT" || fail "stdout lacks '$1'"; }
 
+# Every process this test starts carries this tag in its environment, so
+# tests running in parallel never count each other's ranks as leftovers.
+FERRY_TEST_TAG="$TEST_NAME.$$"
+export FERRY_TEST_TAG
+
+# Processes running the given program path started by this test.
+tagged_procs() {
+    local pid
+    for pid in $(pgrep -f -- "$1"); do
+        [ "$pid" != "$$" ] || continue
+        tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qx "FERRY_TEST_TAG=$FERRY_TEST_TAG" &&
+            echo "$pid"
+    done
+}
+
 # No process running the given program path may outlive the job.
 expect_no_leftovers() {
     local prog=$1 i
     for i in 1 2 3 4 5 6 7 8 9 10; do
-        pgrep -f -- "$prog" >/dev/null || return 0
+        [ -n "$(tagged_procs "$prog")" ] || return 0
         sleep 0.2
     done
-    fail "processes of $prog still running: $(pgrep -af -- "$prog")"
+    fail "processes of $prog still running: $(tagged_procs "$prog" | xargs -r ps -o pid,args -p)"
 }
 
 # Ferry never creates names in /dev/shm when started by ferryrun.
 shm_snapshot() { ls /dev/shm 2>/dev/null | sort >"$OUT.shm"; }
 expect_shm_unchanged() {
-    ls /dev/shm 2>/dev/null | sort | diff "$OUT.shm" - >/dev/null ||
-        fail "/dev/shm changed: $(ls /dev/shm | sort | comm -13 "$OUT.shm" -)"
+    local new
+    new=$(ls /dev/shm 2>/dev/null | sort | comm -13 "$OUT.shm" -)
     rm -f "$OUT.shm"
+    [ -z "$new" ] || fail "new in /dev/shm: $new"
 }
