@@ -106,7 +106,8 @@ run() {
 }
 
 echo "# compare-pingpong: $reps runs each, $(nproc) cores, $(uname -r)," \
-    "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
+    "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)," \
+    "load average $(cut -d ' ' -f 1 /proc/loadavg) at start"
 i=1
 while [ "$i" -le "$reps" ]; do
     for impl in $impls; do

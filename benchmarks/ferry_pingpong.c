@@ -12,7 +12,6 @@
 #include <ferry.h>
 
 #include <errno.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +20,6 @@
 #define MAX_DEFAULT ((size_t)4 << 20)
 /* Guard against a typo allocating the machine away. */
 #define MAX_LIMIT ((size_t)1 << 30)
-#define TAG       7
 
 struct options {
     long iters;  /* 0: scaled by size */
@@ -198,9 +196,9 @@ static double run_size(int rank, size_t size, long warmup, long iters, unsigned 
     fill(sbuf, size, rank);
     for (long i = 0; i < total; i++) {
         int verify = i == 0 || i == total - 1;
-        if (i == warmup) t0 = now();
         if (i == total - 1) t1 = now();
         if (verify) memset(rbuf, 0xa5, size);
+        if (i == warmup) t0 = now();
         if (rank == 0) {
             send_checked(sbuf, size, peer, i);
             recv_checked(rbuf, size, peer, i);

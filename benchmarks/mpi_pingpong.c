@@ -12,7 +12,6 @@
 #include <mpi.h>
 
 #include <errno.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,9 +177,9 @@ static double run_size(int rank, size_t size, long warmup, long iters, unsigned 
     fill(sbuf, size, rank);
     for (long i = 0; i < total; i++) {
         int verify = i == 0 || i == total - 1;
-        if (i == warmup) t0 = MPI_Wtime();
         if (i == total - 1) t1 = MPI_Wtime();
         if (verify) memset(rbuf, 0xa5, size);
+        if (i == warmup) t0 = MPI_Wtime();
         if (rank == 0) {
             MPI_Send(sbuf, (int)size, MPI_BYTE, peer, TAG, MPI_COMM_WORLD);
             recv_checked(rbuf, size, peer, i);
