@@ -58,6 +58,7 @@ typedef struct ferry_status {
     ferry_port_t port; /* the port the message arrived on */
     size_t size;       /* the message's size in bytes (also set on FERRY_ERR_TRUNCATE) */
     uint64_t seq;      /* per-(sender, port) sequence number, from 0 */
+    uint64_t id;       /* the sender's message id (0 for plain sends) */
     int error;         /* FERRY_OK or the error that ended the operation */
 } ferry_status_t;
 
@@ -70,7 +71,7 @@ typedef struct ferry_request *ferry_request_t;
 
 /* Timeouts are in milliseconds. */
 #define FERRY_FOREVER (-1)
-#define FERRY_POLL 0
+#define FERRY_POLL    0
 
 /* Life cycle. ferry_init reads the launcher's PMI-1 environment; a program
  * started without a launcher runs as rank 0 of a job of 1. argc/argv may be

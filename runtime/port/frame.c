@@ -17,6 +17,7 @@ static void fill_status(struct ferry_request *r, const struct ferry_hdr *h)
     r->status.port = (ferry_port_t){(uint32_t)ferry_w.rank, h->port, h->gen};
     r->status.size = h->size;
     r->status.seq = h->seq;
+    r->status.id = h->tag;
 }
 
 static void finish_pull(struct ferry_request *r)
@@ -25,18 +26,26 @@ static void finish_pull(struct ferry_request *r)
     req_complete(r, r->pull.error);
 }
 
-void deliver_to_request(struct ferry_request *r, const struct ferry_hdr *h,
-                        const struct ferry_rndv *rndv, const void *data)
+int deliver_to_request(struct ferry_request *r, const struct ferry_hdr *h,
+                       const struct ferry_rndv *rndv, const void *data)
 {
     fill_status(r, h);
     if (h->size > r->cap) {
+        if (!(r->flags & PORT_RECV_CONSUME)) {
+            req_complete(r, FERRY_ERR_TRUNCATE);
+            return 0;
+        }
+        /* MPI's rule: the receive fails and the message is gone. Keep what
+         * fits of a small one; release a large one's sender unread. */
+        if (h->kind == FRAME_EAGER && r->cap) memcpy(r->buf, data, r->cap);
+        if (h->kind == FRAME_RTS) send_control((int)h->src, FRAME_FIN, rndv->cookie);
         req_complete(r, FERRY_ERR_TRUNCATE);
-        return;
+        return 1;
     }
     if (h->kind == FRAME_EAGER) {
         if (h->size) memcpy(r->buf, data, h->size);
         req_complete(r, FERRY_OK);
-        return;
+        return 1;
     }
     r->peer = (int)h->src;
     r->rndv = *rndv;
@@ -50,6 +59,7 @@ void deliver_to_request(struct ferry_request *r, const struct ferry_hdr *h,
         finish_pull(r);
     else
         reqq_append(&pulling, r);
+    return 1;
 }
 
 int pulls_progress(void)
@@ -93,9 +103,8 @@ static void on_message(const struct ferry_hdr *h, const void *payload, size_t le
     }
     struct ferry_request *r;
     while ((r = reqq_take(&p->posted, h))) {
-        deliver_to_request(r, h, &rndv, payload);
-        /* Truncated: that receive failed and the message stays. */
-        if (r->error == FERRY_ERR_TRUNCATE) continue;
+        /* Truncated and kept: that receive failed, the message stays. */
+        if (!deliver_to_request(r, h, &rndv, payload)) continue;
         p->recv_seq++;
         return;
     }

@@ -24,9 +24,11 @@ int ports_init(void)
     cap_ports = 16;
     ports = calloc(cap_ports, sizeof *ports);
     if (!ports) return FERRY_ERR_NOMEM;
-    nports = 1;
+    nports = PORT_FIRST_USER;
     ports[PORT_WELL_KNOWN].gen = PORT_WELL_KNOWN_GEN;
     port_open(&ports[PORT_WELL_KNOWN], 0);
+    ports[PORT_MPI].gen = PORT_MPI_GEN;
+    port_open(&ports[PORT_MPI], FERRY_QLIMIT_MAX);
     return FERRY_OK;
 }
 
@@ -65,6 +67,11 @@ struct port_rec *port_lookup(uint32_t index, uint32_t gen)
     return p->alive && p->gen == gen ? p : NULL;
 }
 
+struct port_rec *port_lookup_index(uint32_t index)
+{
+    return index < nports && ports[index].alive ? &ports[index] : NULL;
+}
+
 FERRY_API ferry_port_t ferry_port_of_rank(int rank)
 {
     if (rank < 0 || (ferry_w.initialized && rank >= ferry_w.size)) return FERRY_PORT_NULL;
@@ -80,7 +87,7 @@ FERRY_API int ferry_port_alloc(ferry_port_t *port, unsigned qlimit)
 {
     if (!ferry_w.initialized) return FERRY_ERR_NOT_INIT;
     if (!port || qlimit > FERRY_QLIMIT_MAX) return FERRY_ERR_INVALID;
-    uint32_t i = 1;
+    uint32_t i = PORT_FIRST_USER;
     while (i < nports && ports[i].alive) i++;
     if (i == nports) {
         if (nports == cap_ports) {
@@ -100,7 +107,7 @@ FERRY_API int ferry_port_destroy(ferry_port_t port)
 {
     if (!ferry_w.initialized) return FERRY_ERR_NOT_INIT;
     if (port.rank != (uint32_t)ferry_w.rank) return FERRY_ERR_NOT_RECEIVER;
-    if (port.index == PORT_WELL_KNOWN) return FERRY_ERR_INVALID;
+    if (port.index < PORT_FIRST_USER) return FERRY_ERR_INVALID;
     struct port_rec *p = port_lookup(port.index, port.gen);
     if (!p) return FERRY_ERR_DEAD_PORT;
     port_close(p);

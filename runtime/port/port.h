@@ -6,10 +6,16 @@
 
 #include <stdint.h>
 
+#include "include/ferry.h"
 #include "runtime/port/queue.h"
 
 #define PORT_WELL_KNOWN     0
 #define PORT_WELL_KNOWN_GEN 1
+/* Slot 1: the port the MPI layer receives on, separate so native receives
+ * on the well-known port never take MPI traffic. */
+#define PORT_MPI        1
+#define PORT_MPI_GEN    1
+#define PORT_FIRST_USER 2
 
 struct port_rec {
     uint32_t gen;
@@ -24,12 +30,39 @@ int ports_init(void);
 void ports_fini(void);
 /* The live port (index, gen) of this rank, or NULL. */
 struct port_rec *port_lookup(uint32_t index, uint32_t gen);
+/* The live port in slot index, whatever its generation, or NULL. */
+struct port_rec *port_lookup_index(uint32_t index);
+
+/* Sends and receives with match bits: the native API uses them with tag 0
+ * and any-match; the MPI layer puts (context, tag) in the tag and matches on
+ * source and tag. A message's tag reaches the receiver as status.id. */
+#define PORT_SEND_SYNC    1u /* complete only once a receive took the message */
+#define PORT_RECV_CONSUME 1u /* a truncated message is consumed (MPI), not kept */
+int port_isend(ferry_port_t dest, uint64_t tag, const void *buf, size_t len, unsigned flags,
+               struct ferry_request **out);
+int port_send(ferry_port_t dest, uint64_t tag, const void *buf, size_t len, unsigned flags);
+int port_irecv(ferry_port_t port, const struct match *m, void *buf, size_t cap, unsigned flags,
+               struct ferry_request **out);
+int port_recv(ferry_port_t port, const struct match *m, void *buf, size_t cap, unsigned flags,
+              ferry_status_t *status, int timeout_ms);
+/* Withdraw a posted receive; 1 when it was still posted (then it is not
+ * completed: the caller frees it), 0 when it already matched. */
+int port_recv_cancel(struct ferry_request *r);
+/* Whether a matching message is queued (*flag), and its status. */
+int port_iprobe(ferry_port_t port, const struct match *m, int *flag, ferry_status_t *st);
+/* Take the first matching message out of the queue (NULL when none): only
+ * port_imrecv can then receive it. */
+int port_improbe(ferry_port_t port, const struct match *m, struct ferry_msg **msg,
+                 ferry_status_t *st);
+int port_imrecv(struct ferry_msg *msg, void *buf, size_t cap, struct ferry_request **out);
 
 /* Frames from transports enter the runtime here (frame.c). */
 void frame_arrived(const struct ferry_hdr *h, const void *payload, size_t len);
-/* Give a matched message to a receive: copy it or start pulling it. */
-void deliver_to_request(struct ferry_request *r, const struct ferry_hdr *h,
-                        const struct ferry_rndv *rndv, const void *data);
+/* Give a matched message to a receive: copy it or start pulling it.
+ * Returns 0 when the message did not fit and stays queued (the receive then
+ * failed with FERRY_ERR_TRUNCATE), 1 when the receive took it. */
+int deliver_to_request(struct ferry_request *r, const struct ferry_hdr *h,
+                       const struct ferry_rndv *rndv, const void *data);
 /* Complete pulls whose bytes have landed; returns how many. */
 int pulls_progress(void);
 int pulls_active(void);

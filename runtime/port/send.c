@@ -159,7 +159,8 @@ static int check_dest(ferry_port_t dest, const void *buf, size_t len)
 }
 
 /* Build the request for a send; the caller hands it to send_frame. */
-static int make_send(ferry_port_t dest, const void *buf, size_t len, struct ferry_request **out)
+static int make_send(ferry_port_t dest, uint64_t tag, const void *buf, size_t len, unsigned flags,
+                     struct ferry_request **out)
 {
     struct ferry_request *r = req_alloc(REQ_SEND);
     if (!r) return FERRY_ERR_NOMEM;
@@ -174,10 +175,13 @@ static int make_send(ferry_port_t dest, const void *buf, size_t len, struct ferr
                                 .port = dest.index,
                                 .gen = dest.gen,
                                 .seq = seq,
-                                .size = len};
+                                .size = len,
+                                .tag = tag};
     r->payload = buf;
     r->plen = len;
-    if (len > ferry_w.peers[dest.rank].tp->caps.max_eager) {
+    /* A synchronous send goes by rendezvous whatever its size: its FIN
+     * says a receive took it. */
+    if (len > ferry_w.peers[dest.rank].tp->caps.max_eager || (flags & PORT_SEND_SYNC)) {
         r->cookie = rndv_register(r);
         if (!r->cookie) {
             req_free(r);
@@ -192,29 +196,30 @@ static int make_send(ferry_port_t dest, const void *buf, size_t len, struct ferr
     return FERRY_OK;
 }
 
-FERRY_API int ferry_isend(ferry_port_t dest, const void *buf, size_t len, ferry_request_t *req)
+int port_isend(ferry_port_t dest, uint64_t tag, const void *buf, size_t len, unsigned flags,
+               struct ferry_request **out)
 {
     int rc = check_dest(dest, buf, len);
     if (rc) return rc;
-    if (!req) return FERRY_ERR_INVALID;
+    if (!out) return FERRY_ERR_INVALID;
     struct ferry_request *r;
-    if ((rc = make_send(dest, buf, len, &r))) return rc;
+    if ((rc = make_send(dest, tag, buf, len, flags, &r))) return rc;
     if ((rc = send_frame(r))) {
         if (r->cookie) rndv_unregister(r->cookie);
         req_free(r);
         return rc;
     }
-    *req = r;
+    *out = r;
     return FERRY_OK;
 }
 
-FERRY_API int ferry_send(ferry_port_t dest, const void *buf, size_t len)
+int port_send(ferry_port_t dest, uint64_t tag, const void *buf, size_t len, unsigned flags)
 {
     int rc = check_dest(dest, buf, len);
     if (rc) return rc;
     struct ferry_peer *p = &ferry_w.peers[dest.rank];
     /* The common case: small, nothing queued ahead, room in the transport. */
-    if (len <= p->tp->caps.max_eager && !p->pend_head) {
+    if (len <= p->tp->caps.max_eager && !p->pend_head && !(flags & PORT_SEND_SYNC)) {
         uint64_t seq;
         if (next_seq(dest, &seq)) return FERRY_ERR_NOMEM;
         struct ferry_hdr h = {.src = (uint32_t)ferry_w.rank,
@@ -222,7 +227,8 @@ FERRY_API int ferry_send(ferry_port_t dest, const void *buf, size_t len)
                               .port = dest.index,
                               .gen = dest.gen,
                               .seq = seq,
-                              .size = len};
+                              .size = len,
+                              .tag = tag};
         rc = p->tp->send((int)dest.rank, &h, buf, len);
         if (rc != FERRY_ERR_WOULDBLOCK) return rc;
         /* Full: queue this very frame (its sequence number is taken). */
@@ -237,6 +243,16 @@ FERRY_API int ferry_send(ferry_port_t dest, const void *buf, size_t len)
         return ferry_wait(&req, NULL);
     }
     ferry_request_t req;
-    if ((rc = ferry_isend(dest, buf, len, &req))) return rc;
+    if ((rc = port_isend(dest, tag, buf, len, flags, &req))) return rc;
     return ferry_wait(&req, NULL);
+}
+
+FERRY_API int ferry_isend(ferry_port_t dest, const void *buf, size_t len, ferry_request_t *req)
+{
+    return port_isend(dest, 0, buf, len, 0, req);
+}
+
+FERRY_API int ferry_send(ferry_port_t dest, const void *buf, size_t len)
+{
+    return port_send(dest, 0, buf, len, 0);
 }

@@ -16,6 +16,7 @@ struct ferry_request {
     uint8_t kind;
     uint8_t done;
     uint8_t internal; /* freed by the runtime when done, never seen by the user */
+    uint8_t flags;    /* PORT_RECV_* */
     int error;
     ferry_status_t status;
 
