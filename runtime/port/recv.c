@@ -58,6 +58,7 @@ static int req_done(void *arg)
 int port_recv(ferry_port_t port, const struct match *m, void *buf, size_t cap, unsigned flags,
               ferry_status_t *status, int timeout_ms)
 {
+    if (timeout_ms < FERRY_FOREVER) return FERRY_ERR_INVALID;
     ferry_request_t r;
     int rc = port_irecv(port, m, buf, cap, flags, &r);
     if (rc) return rc;

@@ -7,6 +7,7 @@ run_job 30 -n 2 "$PROGS/idle"
 expect_rc 0
 expect_out "idle: blocked"
 expect_out "300 ms timeout returned timed out"
+expect_out "timeout -5 returned invalid argument"
 # Also when the ranks outnumber the cores.
 run_job 60 -n 5 "$PROGS/idle"
 expect_rc 0

@@ -52,6 +52,11 @@ int main(int argc, char **argv)
         wall = now() - t0;
         printf("idle: 300 ms timeout returned %s after %.3f s\n", ferry_strerror(rc), wall);
         if (rc != FERRY_ERR_TIMEOUT || wall < 0.29 || wall > 1.0) failed = 1;
+
+        /* Only -1 means forever: another negative timeout is a mistake. */
+        rc = ferry_recv(ferry_port_of_rank(1), b, sizeof b, &st, -5);
+        printf("idle: timeout -5 returned %s\n", ferry_strerror(rc));
+        if (rc != FERRY_ERR_INVALID) failed = 1;
     }
     rc = ferry_finalize();
     return failed || rc ? 1 : 0;
