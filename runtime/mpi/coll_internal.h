@@ -1,0 +1,34 @@
+/* The few collectives the MPI layer needs for itself (context ids, split),
+ * over point-to-point on a communicator's collective context (ctx | 1).
+ * Their tags: the operation's sequence number on the communicator in bits
+ * 8-31, the step in bits 0-7, so operations in flight never mix. */
+#ifndef FERRY_MPI_COLL_INTERNAL_H
+#define FERRY_MPI_COLL_INTERNAL_H
+
+#include "runtime/mpi/mpi_impl.h"
+
+enum nba_op { NBA_MAX, NBA_MIN };
+#define NBA_MAXN 2
+
+/* A nonblocking allreduce of up to NBA_MAXN int64 values: recursive
+ * doubling, with the ranks beyond the largest power of two folded in
+ * first. */
+struct nb_allreduce {
+    struct mpi_comm *c;
+    uint32_t seq;
+    int op, n;
+    int64_t val[NBA_MAXN], tmp[NBA_MAXN];
+    int state, mask, newrank, pof2, rem;
+    struct ferry_request *sr, *rr;
+    int done, error; /* error: an MPI class */
+};
+
+void nba_start(struct nb_allreduce *a, struct mpi_comm *c, const int64_t *in, int n, int op);
+/* Advance; nonzero once done (result in a->val, or a->error). */
+int nba_poll(struct nb_allreduce *a);
+
+/* Blocking: every member's n ints, in rank order, into all[size * n]. */
+int coll_allgather_int(struct mpi_comm *c, const int *mine, int n, int *all);
+int coll_barrier(struct mpi_comm *c);
+
+#endif

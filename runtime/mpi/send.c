@@ -1,0 +1,130 @@
+/* Blocking and nonblocking sends in the standard, synchronous and ready
+ * modes. A ready send is a standard send: the receive is already posted,
+ * so it behaves the same. */
+#include <stdlib.h>
+
+#include "runtime/mpi/mpi_impl.h"
+
+static int fr_done(void *arg)
+{
+    return ((struct ferry_request *)arg)->done;
+}
+
+/* The general path: packing, or background work that must advance while
+ * this send waits. */
+static int send_wait(struct mpi_comm *c, const void *buf, int count, struct mpi_dtype *t, int dest,
+                     int tag, enum send_mode mode, const char *fn)
+{
+    struct ferry_request *fr;
+    void *tmp;
+    int rc = p2p_start_send(c, buf, count, t, dest, tag, mode, &fr, &tmp);
+    if (rc) return p2p_raise(c, rc, fn, NULL);
+    mpi_wait_until(fr_done, fr);
+    rc = mpi_class_of(ferry_wait(&fr, NULL));
+    free(tmp);
+    return rc ? p2p_raise(c, rc, fn, NULL) : MPI_SUCCESS;
+}
+
+static inline int send(const void *buf, int count, MPI_Datatype type, int dest, int tag,
+                       MPI_Comm comm, enum send_mode mode, const char *fn)
+{
+    struct mpi_comm *c;
+    struct mpi_dtype *t;
+    int rc = check_send(comm, buf, count, type, dest, tag, fn, &c, &t);
+    if (rc) return rc;
+    if (dest == MPI_PROC_NULL) return MPI_SUCCESS;
+    const void *p;
+    /* The fast path: the user's bytes go straight to the port. */
+    if (dt_span(t, count, buf, &p) && !mpi_s.bg_active) {
+        rc = port_send(mpi_port_of(comm_world_rank(c, dest)), p2p_tag(c, tag), p,
+                       (size_t)count * (size_t)t->size, mode == SM_SYNC ? PORT_SEND_SYNC : 0);
+        return rc ? p2p_raise(c, mpi_class_of(rc), fn, NULL) : MPI_SUCCESS;
+    }
+    return send_wait(c, buf, count, t, dest, tag, mode, fn);
+}
+
+#pragma weak MPI_Send = PMPI_Send
+FERRY_API int PMPI_Send(const void *buf, int count, MPI_Datatype type, int dest, int tag,
+                        MPI_Comm comm)
+{
+    return send(buf, count, type, dest, tag, comm, SM_STANDARD, "MPI_Send");
+}
+
+#pragma weak MPI_Ssend = PMPI_Ssend
+FERRY_API int PMPI_Ssend(const void *buf, int count, MPI_Datatype type, int dest, int tag,
+                         MPI_Comm comm)
+{
+    return send(buf, count, type, dest, tag, comm, SM_SYNC, "MPI_Ssend");
+}
+
+#pragma weak MPI_Rsend = PMPI_Rsend
+FERRY_API int PMPI_Rsend(const void *buf, int count, MPI_Datatype type, int dest, int tag,
+                         MPI_Comm comm)
+{
+    return send(buf, count, type, dest, tag, comm, SM_READY, "MPI_Rsend");
+}
+
+static int isend(const void *buf, int count, MPI_Datatype type, int dest, int tag, MPI_Comm comm,
+                 MPI_Request *request, enum send_mode mode, const char *fn)
+{
+    struct mpi_comm *c;
+    struct mpi_dtype *t;
+    int rc = check_send(comm, buf, count, type, dest, tag, fn, &c, &t);
+    if (rc) return rc;
+    if (!request) return mpi_err(c, MPI_ERR_ARG, fn, "null request pointer");
+    struct mpi_req *r = mreq_new(MR_SEND, c);
+    if (!r) return mpi_err(c, MPI_ERR_NO_MEM, fn, "out of memory");
+    r->mode = (uint8_t)mode;
+    r->peer = dest;
+    r->tag = tag;
+    r->buf = buf;
+    r->count = count;
+    if (dest != MPI_PROC_NULL && mode == SM_BUFFERED) {
+        if ((rc = bsend_start(c, buf, count, t, dest, tag, fn))) {
+            mreq_free(r);
+            return rc;
+        }
+    } else if (dest != MPI_PROC_NULL &&
+               (rc = p2p_start_send(c, buf, count, t, dest, tag, mode, &r->fr, &r->tmp))) {
+        mreq_free(r);
+        return p2p_raise(c, rc, fn, NULL);
+    }
+    if ((rc = mreq_publish(r, request))) {
+        /* No handle to give: finish it here. */
+        if (r->fr) {
+            mpi_wait_until(fr_done, r->fr);
+            ferry_wait(&r->fr, NULL);
+        }
+        mreq_free(r);
+        return p2p_raise(c, rc, fn, NULL);
+    }
+    return MPI_SUCCESS;
+}
+
+#pragma weak MPI_Isend = PMPI_Isend
+FERRY_API int PMPI_Isend(const void *buf, int count, MPI_Datatype type, int dest, int tag,
+                         MPI_Comm comm, MPI_Request *request)
+{
+    return isend(buf, count, type, dest, tag, comm, request, SM_STANDARD, "MPI_Isend");
+}
+
+#pragma weak MPI_Issend = PMPI_Issend
+FERRY_API int PMPI_Issend(const void *buf, int count, MPI_Datatype type, int dest, int tag,
+                          MPI_Comm comm, MPI_Request *request)
+{
+    return isend(buf, count, type, dest, tag, comm, request, SM_SYNC, "MPI_Issend");
+}
+
+#pragma weak MPI_Irsend = PMPI_Irsend
+FERRY_API int PMPI_Irsend(const void *buf, int count, MPI_Datatype type, int dest, int tag,
+                          MPI_Comm comm, MPI_Request *request)
+{
+    return isend(buf, count, type, dest, tag, comm, request, SM_READY, "MPI_Irsend");
+}
+
+#pragma weak MPI_Ibsend = PMPI_Ibsend
+FERRY_API int PMPI_Ibsend(const void *buf, int count, MPI_Datatype type, int dest, int tag,
+                          MPI_Comm comm, MPI_Request *request)
+{
+    return isend(buf, count, type, dest, tag, comm, request, SM_BUFFERED, "MPI_Ibsend");
+}
