@@ -109,8 +109,228 @@ int ferry_irecv(ferry_port_t port, void *buf, size_t cap, ferry_request_t *req);
 int ferry_wait(ferry_request_t *req, ferry_status_t *status);
 int ferry_test(ferry_request_t *req, int *done, ferry_status_t *status);
 
+/* ---- Queue limits and send modes ----
+ *
+ * A port holds at most its queue limit of messages that no receive has
+ * taken yet (default FERRY_QLIMIT_DEFAULT, at most FERRY_QLIMIT_MAX). A send
+ * that returns FERRY_OK has been accepted into the queue or handed to a
+ * receive. With a limit of 0 a send completes only when a receive takes the
+ * message. When the queue is full the send mode decides: */
+enum ferry_send_mode {
+    FERRY_SEND_BLOCK = 0,   /* wait for room (ferry_send does this) */
+    FERRY_SEND_TIMEOUT = 1, /* wait up to timeout_ms, then FERRY_ERR_TIMEOUT: never delivered */
+    FERRY_SEND_NOWAIT = 2,  /* FERRY_ERR_WOULDBLOCK at once: never delivered */
+    /* Accepted beyond the limit, at most one such message per sender and
+     * port at a time (a second gets FERRY_ERR_NOTIFY_PENDING); when a receive
+     * takes it, a FERRY_NOTIFY_SEND_POSSIBLE message arrives on the notify
+     * port named in the send. */
+    FERRY_SEND_NOTIFY = 3,
+};
+
+/* Notification messages: their id says what happened, their body is the
+ * ferry_port_t concerned. */
+#define FERRY_NOTIFY_SEND_POSSIBLE UINT64_C(0xFE77000000000001)
+#define FERRY_NOTIFY_DEAD_NAME     UINT64_C(0xFE77000000000002)
+
+int ferry_port_set_qlimit(ferry_port_t port, unsigned qlimit);
+
+typedef struct ferry_port_status {
+    size_t queued;    /* messages waiting in the queue */
+    unsigned qlimit;  /* the queue limit */
+    uint64_t seqno;   /* messages received from this port so far: the next one's number */
+    int in_set;       /* whether the port is a member of a port set */
+    ferry_port_t set; /* that set, or FERRY_PORT_NULL */
+    int is_set;       /* whether this name is a port set */
+} ferry_port_status_t;
+
+int ferry_port_status(ferry_port_t port, ferry_port_status_t *status);
+
+/* ---- Port sets: receive from any member; each port is in one set at most.
+ * A set is received from like a port (ferry_recv, ferry_msg_recv) and the
+ * status says which member a message came from; members are served in
+ * turn, so none starves the others. ferry_port_destroy ends a set. */
+int ferry_portset_alloc(ferry_port_t *set);
+int ferry_portset_add(ferry_port_t set, ferry_port_t port);
+int ferry_portset_remove(ferry_port_t set, ferry_port_t port);
+
+/* ---- Messages with a reply port and port names ---- */
+#define FERRY_MSG_PORTS_MAX 64
+
+typedef struct ferry_message {
+    ferry_port_t dest;   /* send: where to. receive: the port it arrived on */
+    ferry_port_t reply;  /* a port to answer on, or FERRY_PORT_NULL */
+    uint64_t id;         /* the application's (an RPC's operation number) */
+    void *body;          /* send: the body. receive: where to put it */
+    size_t len;          /* send: body bytes. receive: in, room in body; out, body bytes */
+    ferry_port_t *ports; /* port names carried: rights to send to them */
+    size_t nports;       /* send: how many. receive: in, room in ports; out, how many */
+    int source;          /* receive: the sending rank */
+    uint64_t seq;        /* receive: per-(sender, port) sequence number */
+} ferry_message_t;
+
+/* notify is used by FERRY_SEND_NOTIFY only. */
+int ferry_msg_send(const ferry_message_t *m, enum ferry_send_mode mode, int timeout_ms,
+                   ferry_port_t notify);
+/* Body or port names that do not fit: FERRY_ERR_TRUNCATE, m->len and
+ * m->nports report what came, and the message stays queued. */
+int ferry_msg_recv(ferry_port_t port, ferry_message_t *m, int timeout_ms);
+
+/* ---- RPC ----
+ * ferry_rpc sends request to dest with a fresh single-use reply port and
+ * waits for the answer in reply (body room in reply->len), all within
+ * timeout_ms. */
+int ferry_rpc(ferry_port_t dest, const ferry_message_t *request, ferry_message_t *reply,
+              int timeout_ms);
+/* A server's handler: fill reply (body, len, id; the reply port is set by
+ * ferry_serve) and return 0 to answer and go on, FERRY_SERVE_NO_REPLY to go
+ * on without answering, FERRY_SERVE_STOP to answer and return, or a
+ * negative error to stop with it. */
+typedef int (*ferry_handler_t)(const ferry_message_t *request, ferry_message_t *reply, void *arg);
+#define FERRY_SERVE_NO_REPLY 1
+#define FERRY_SERVE_STOP     2
+/* Receive on port (or set), call handler, send its reply without ever
+ * waiting on the client (a reply to a dead or full client is dropped). */
+int ferry_serve(ferry_port_t port, ferry_handler_t handler, void *arg);
+
+/* ---- Dead ports ----
+ * A message with id FERRY_NOTIFY_DEAD_NAME goes to notify when port is
+ * destroyed (at once if it is already dead). */
+int ferry_port_notify_dead(ferry_port_t port, ferry_port_t notify);
+
 /* Drive communication once without blocking (waits and tests do this too). */
 void ferry_progress(void);
+
+/* ---- Typed messages ----
+ *
+ * A message body may be a list of typed items, each a type and a count of
+ * elements, so that a rank on a host of the other byte order reads native
+ * values: the reader converts. Build a body with a writer over a buffer of
+ * yours and send its first ferry_typed_size() bytes with any send call; read
+ * a received body with a reader. These calls allocate nothing and work
+ * without ferry_init.
+ *
+ * Items are data only: a port name or out-of-line descriptor in a body is
+ * carried as a value, and the receiver uses it as it would any name it
+ * holds (a name of a destroyed port is detected when used).
+ *
+ * A reader checks the whole body when it is set up. A body this library did
+ * not write (bad magic, version or byte order, an unknown type, a count past
+ * the end, a buffer that ends inside an item, bytes after the last item)
+ * fails with FERRY_ERR_PEER and nothing of it is read.
+ *
+ * Environment: FERRY_TYPED_FORCE_SWAP=1, read by each ferry_typed_writer_init,
+ * makes that writer write the byte order that is not this host's, so that
+ * readers, even on this host, take the converting path (for tests). */
+enum ferry_type {
+    FERRY_TYPE_INT8 = 1,
+    FERRY_TYPE_UINT8 = 2,
+    FERRY_TYPE_INT16 = 3,
+    FERRY_TYPE_UINT16 = 4,
+    FERRY_TYPE_INT32 = 5,
+    FERRY_TYPE_UINT32 = 6,
+    FERRY_TYPE_INT64 = 7,
+    FERRY_TYPE_UINT64 = 8,
+    FERRY_TYPE_FLOAT32 = 9,  /* float, IEEE 754 binary32 */
+    FERRY_TYPE_FLOAT64 = 10, /* double, IEEE 754 binary64 */
+    FERRY_TYPE_BYTES = 11,   /* opaque bytes, never converted */
+    FERRY_TYPE_PORT = 12,    /* ferry_port_t */
+    FERRY_TYPE_OOL = 13,     /* ferry_ool_t */
+};
+
+/* An out-of-line region as a typed item carries it: the runtime says what
+ * handle means; a typed body only carries both fields. */
+typedef struct ferry_ool {
+    uint64_t handle;
+    uint64_t len; /* bytes */
+} ferry_ool_t;
+
+/* Writer and reader state. The fields are private: use the calls below. */
+typedef struct ferry_typed_writer {
+    unsigned char *buf;
+    size_t cap, len;
+    int swap;
+} ferry_typed_writer_t;
+
+typedef struct ferry_typed_reader {
+    const unsigned char *buf;
+    size_t len, pos;
+    int swap;
+} ferry_typed_reader_t;
+
+/* Starts a body in buf (cap bytes; any alignment) and writes its header.
+ * With buf NULL and cap 0 the writer only measures: puts succeed and
+ * ferry_typed_size says how large the body would be. FERRY_ERR_NOMEM when
+ * cap cannot hold the header, FERRY_ERR_INVALID for a NULL w or a NULL buf
+ * with cap > 0. */
+int ferry_typed_writer_init(ferry_typed_writer_t *w, void *buf, size_t cap);
+/* Appends an item of count elements of type t read from values (an array of
+ * the C type: int8_t … uint64_t, float, double, bytes, ferry_port_t,
+ * ferry_ool_t), which must not overlap the writer's buffer. count may be 0
+ * (values may then be NULL). FERRY_ERR_NOMEM when the item does not fit (the
+ * body is left as it was, so the caller can send what it has);
+ * FERRY_ERR_INVALID for an unknown type, NULL values with count > 0, or a
+ * writer whose init failed. */
+int ferry_typed_put(ferry_typed_writer_t *w, enum ferry_type t, const void *values, size_t count);
+/* Bytes of the body so far, header included: what to send. */
+size_t ferry_typed_size(const ferry_typed_writer_t *w);
+
+/* Checks the body of len bytes at buf (see above) and sets r to read its
+ * items in order. The buffer must stay unchanged while r is in use.
+ * FERRY_ERR_PEER for a malformed body, FERRY_ERR_INVALID for a NULL r or a
+ * NULL buf with len > 0. */
+int ferry_typed_reader_init(ferry_typed_reader_t *r, const void *buf, size_t len);
+/* 1 when the body was written in the other byte order (its values are
+ * converted as they are read), 0 when not, FERRY_ERR_INVALID for a reader
+ * whose init failed. */
+int ferry_typed_swapped(const ferry_typed_reader_t *r);
+/* The type and element count of the next item, which stays next. Either
+ * pointer may be NULL. FERRY_ERR_NOT_FOUND after the last item. */
+int ferry_typed_peek(const ferry_typed_reader_t *r, enum ferry_type *t, size_t *count);
+/* Takes the next item into out, converted to this host's byte order. t and
+ * count must be the item's (ferry_typed_peek tells them): otherwise
+ * FERRY_ERR_INVALID and the item stays next. FERRY_ERR_NOT_FOUND after the
+ * last item. */
+int ferry_typed_get(ferry_typed_reader_t *r, enum ferry_type t, void *out, size_t count);
+/* Takes the next item without copying it: *data points at its elements in
+ * the reader's buffer, *count (if count is not NULL) says how many. Works
+ * for bytes and 8-bit integers always; for other types only when the body
+ * is in this host's byte order and the elements are aligned for their C
+ * type in memory (they are when the buffer is 8-byte aligned). Otherwise,
+ * or when t is not the item's type, FERRY_ERR_INVALID and the item stays
+ * next: use ferry_typed_get. FERRY_ERR_NOT_FOUND after the last item. */
+int ferry_typed_get_ref(ferry_typed_reader_t *r, enum ferry_type t, const void **data,
+                        size_t *count);
+/* Passes over the next item. FERRY_ERR_NOT_FOUND after the last item. */
+int ferry_typed_skip(ferry_typed_reader_t *r);
+
+/* Type-checked forms of ferry_typed_put and ferry_typed_get, one pair per
+ * type: ferry_typed_put_i8(w, const int8_t *v, n), ferry_typed_get_i8(r,
+ * int8_t *v, n), and likewise _u8, _i16, _u16, _i32, _u32, _i64, _u64, _f32
+ * (float), _f64 (double), _bytes (void), _port (ferry_port_t), _ool
+ * (ferry_ool_t). */
+#define FERRY_TYPED_PAIR_(name, ctype, type)                                                       \
+    static inline int ferry_typed_put_##name(ferry_typed_writer_t *w, const ctype *v, size_t n)    \
+    {                                                                                              \
+        return ferry_typed_put(w, type, v, n);                                                     \
+    }                                                                                              \
+    static inline int ferry_typed_get_##name(ferry_typed_reader_t *r, ctype *v, size_t n)          \
+    {                                                                                              \
+        return ferry_typed_get(r, type, v, n);                                                     \
+    }
+FERRY_TYPED_PAIR_(i8, int8_t, FERRY_TYPE_INT8)
+FERRY_TYPED_PAIR_(u8, uint8_t, FERRY_TYPE_UINT8)
+FERRY_TYPED_PAIR_(i16, int16_t, FERRY_TYPE_INT16)
+FERRY_TYPED_PAIR_(u16, uint16_t, FERRY_TYPE_UINT16)
+FERRY_TYPED_PAIR_(i32, int32_t, FERRY_TYPE_INT32)
+FERRY_TYPED_PAIR_(u32, uint32_t, FERRY_TYPE_UINT32)
+FERRY_TYPED_PAIR_(i64, int64_t, FERRY_TYPE_INT64)
+FERRY_TYPED_PAIR_(u64, uint64_t, FERRY_TYPE_UINT64)
+FERRY_TYPED_PAIR_(f32, float, FERRY_TYPE_FLOAT32)
+FERRY_TYPED_PAIR_(f64, double, FERRY_TYPE_FLOAT64)
+FERRY_TYPED_PAIR_(bytes, void, FERRY_TYPE_BYTES)
+FERRY_TYPED_PAIR_(port, ferry_port_t, FERRY_TYPE_PORT)
+FERRY_TYPED_PAIR_(ool, ferry_ool_t, FERRY_TYPE_OOL)
+#undef FERRY_TYPED_PAIR_
 
 #ifdef __cplusplus
 }

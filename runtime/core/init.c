@@ -7,6 +7,7 @@
 #include "include/ferry.h"
 #include "runtime/core/api.h"
 #include "runtime/core/world.h"
+#include "runtime/port/flow.h"
 #include "runtime/port/port.h"
 #include "runtime/progress/progress.h"
 #include "runtime/progress/request.h"
@@ -116,7 +117,7 @@ FERRY_API int ferry_finalize(void)
     for (size_t i = NTRANSPORTS; i-- > 0;) transports[i]->fini();
     progress_fini();
     ports_fini();
-    send_state_free();
+    dest_fini();
     rndv_table_free();
     req_cache_free();
     int rc2 = pmi_client_finalize();

@@ -1,23 +1,28 @@
 /* Frames arriving from transports: messages go to a posted receive or the
- * port's queue; FIN and DEAD complete large sends. */
+ * port's queue; FIN and DEAD complete large sends; the flow-control frames
+ * go to flow.c. Everything in a frame is checked before use. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "include/ferry.h"
 #include "runtime/core/world.h"
+#include "runtime/port/flow.h"
 #include "runtime/port/port.h"
 #include "runtime/progress/request.h"
 
 /* Receives whose payload is being pulled, oldest first. */
 static struct req_queue pulling = {NULL, &pulling.head};
 
-static void fill_status(struct ferry_request *r, const struct ferry_hdr *h)
+static void fill_status(struct ferry_request *r, const struct ferry_hdr *h,
+                        const struct msg_extra *x)
 {
     r->status.source = (int)h->src;
     r->status.port = (ferry_port_t){(uint32_t)ferry_w.rank, h->port, h->gen};
     r->status.size = h->size;
     r->status.seq = h->seq;
     r->status.id = h->tag;
+    r->reply = x ? x->reply : FERRY_PORT_NULL;
+    r->nports = x ? x->nports : 0;
 }
 
 static void finish_pull(struct ferry_request *r)
@@ -27,10 +32,11 @@ static void finish_pull(struct ferry_request *r)
 }
 
 int deliver_to_request(struct ferry_request *r, const struct ferry_hdr *h,
-                       const struct ferry_rndv *rndv, const void *data)
+                       const struct ferry_rndv *rndv, const void *data, const struct msg_extra *x)
 {
-    fill_status(r, h);
-    if (h->size > r->cap) {
+    fill_status(r, h, x);
+    int ports_fit = !x || !(r->flags & PORT_RECV_PORTS) || x->nports <= r->ports_cap;
+    if (h->size > r->cap || !ports_fit) {
         if (!(r->flags & PORT_RECV_CONSUME)) {
             req_complete(r, FERRY_ERR_TRUNCATE);
             return 0;
@@ -42,6 +48,8 @@ int deliver_to_request(struct ferry_request *r, const struct ferry_hdr *h,
         req_complete(r, FERRY_ERR_TRUNCATE);
         return 1;
     }
+    if (x && (r->flags & PORT_RECV_PORTS) && x->nports)
+        memcpy(r->ports, x->ports, x->nports * sizeof *x->ports);
     if (h->kind == FRAME_EAGER) {
         if (h->size) memcpy(r->buf, data, h->size);
         req_complete(r, FERRY_OK);
@@ -84,40 +92,108 @@ int pulls_active(void)
     return pulling.head != NULL;
 }
 
-/* A message for a port of this rank. The transport vouched for h->src. */
-static void on_message(const struct ferry_hdr *h, const void *payload, size_t len)
+void msg_taken(struct port_rec *p, const struct ferry_hdr *h, int was_queued)
 {
-    struct ferry_rndv rndv;
-    if (h->kind == FRAME_RTS) {
-        if (len != sizeof rndv) goto malformed;
-        memcpy(&rndv, payload, sizeof rndv);
-        if (rndv.len != h->size) goto malformed;
-    } else if (len != h->size) {
-        goto malformed;
+    p->recv_seq++;
+    if (h->flags & MSG_CREDIT) {
+        if (was_queued) p->queued--;
+        flow_credit_freed(p, h->src);
     }
-    struct port_rec *p = port_lookup(h->port, h->gen);
-    if (!p) {
-        /* A large send waits for an answer; an eager one already returned. */
-        if (h->kind == FRAME_RTS) send_control((int)h->src, FRAME_DEAD, rndv.cookie);
-        return;
-    }
+    if (h->flags & MSG_NOTIFY) flow_notify_taken(p, h->src);
+}
+
+/* The trailer at the end of a payload: port names, then the reply port and
+ * their count. Returns the trailer's length, or -1 when malformed; *x is
+ * malloc'ed (NULL without a trailer). */
+static long parse_extra(const struct ferry_hdr *h, const char *end, size_t avail,
+                        struct msg_extra **x)
+{
+    *x = NULL;
+    if (!(h->flags & MSG_TRAILER)) return 0;
+    struct {
+        ferry_port_t reply;
+        uint32_t nports;
+    } t;
+    if (avail < sizeof t) return -1;
+    memcpy(&t, end - sizeof t, sizeof t);
+    if (t.nports > FERRY_MSG_PORTS_MAX || avail < sizeof t + t.nports * sizeof(ferry_port_t))
+        return -1;
+    size_t plen = t.nports * sizeof(ferry_port_t);
+    *x = malloc(sizeof **x + plen);
+    if (!*x) return -1;
+    (*x)->reply = t.reply;
+    (*x)->nports = t.nports;
+    memcpy((*x)->ports, end - sizeof t - plen, plen);
+    return (long)(sizeof t + plen);
+}
+
+/* The first posted receive on p, or on the set p belongs to, that accepts h. */
+static struct ferry_request *take_posted(struct port_rec *p, const struct ferry_hdr *h)
+{
+    struct ferry_request *r = reqq_take(&p->posted, h);
+    if (!r && p->set != NO_SET) r = reqq_take(&port_at(p->set)->posted, h);
+    return r;
+}
+
+/* Offer a message to posted receives, else queue it. Takes ownership of x. */
+static void accept_message(struct port_rec *p, const struct ferry_hdr *h,
+                           const struct ferry_rndv *rndv, const void *body, struct msg_extra *x)
+{
     struct ferry_request *r;
-    while ((r = reqq_take(&p->posted, h))) {
+    while ((r = take_posted(p, h))) {
         /* Truncated and kept: that receive failed, the message stays. */
-        if (!deliver_to_request(r, h, &rndv, payload)) continue;
-        p->recv_seq++;
+        if (!deliver_to_request(r, h, rndv, body, x)) continue;
+        msg_taken(p, h, 0);
+        free(x);
         return;
     }
-    size_t data = h->kind == FRAME_EAGER ? len : 0;
+    size_t data = h->kind == FRAME_EAGER ? h->size : 0;
     struct ferry_msg *m = malloc(sizeof *m + data);
     if (!m) {
-        ferry_log("out of memory queueing a %zu-byte message from rank %u", len, h->src);
+        ferry_log("out of memory queueing a %zu-byte message from rank %u", data, h->src);
         abort();
     }
     m->h = *h;
-    if (h->kind == FRAME_RTS) m->rndv = rndv;
-    if (data) memcpy(m->data, payload, data);
+    if (h->kind == FRAME_RTS) m->rndv = *rndv;
+    m->x = x;
+    if (data) memcpy(m->data, body, data);
     msgq_append(&p->unexpected, m);
+    if (h->flags & MSG_CREDIT) p->queued++;
+}
+
+/* A message for a port of this rank. The transport vouched for h->src. */
+static void on_message(const struct ferry_hdr *h, const void *payload, size_t len)
+{
+    struct ferry_rndv rndv = {0};
+    size_t base = h->kind == FRAME_RTS ? sizeof rndv : h->size;
+    if (h->src >= (uint32_t)ferry_w.size || len < base) goto malformed;
+    struct msg_extra *x;
+    long xlen = parse_extra(h, (const char *)payload + len, len - base, &x);
+    if (xlen < 0 || base + (size_t)xlen != len) {
+        free(x);
+        goto malformed;
+    }
+    if (h->kind == FRAME_RTS) {
+        memcpy(&rndv, payload, sizeof rndv);
+        if (rndv.len != h->size) {
+            free(x);
+            goto malformed;
+        }
+    }
+    struct port_rec *p = port_lookup(h->port, h->gen);
+    int once = (h->port & PORT_ONCE_BIT) != 0;
+    /* A reply port takes exactly one message. */
+    if (p && (p->is_set || once != p->once || (once && p->recv_seq + p->unexpected.count)))
+        p = NULL;
+    if (p && (h->flags & MSG_CREDIT) && !flow_on_arrival(p, h->src)) p = NULL;
+    if (!p) {
+        /* A large send waits for an answer; an eager one already returned
+         * and is dropped, as Mach drops messages of a destroyed port. */
+        if (h->kind == FRAME_RTS) send_control((int)h->src, FRAME_DEAD, rndv.cookie);
+        free(x);
+        return;
+    }
+    accept_message(p, h, &rndv, payload, x);
     return;
 malformed:
     ferry_log("dropping a malformed frame from rank %u (kind %u, %zu bytes)", h->src, h->kind, len);
@@ -131,7 +207,26 @@ static void on_send_done(const struct ferry_hdr *h, int error)
         return;
     }
     rndv_unregister(h->tag);
+    r->cookie = 0;
     req_complete(r, error);
+}
+
+/* The sender of a timed-out synchronous send withdraws it: only a message
+ * still waiting in the queue can go. */
+void cancel_large_send(struct port_rec *p, uint32_t src, uint64_t cookie)
+{
+    if (!p) return; /* dead: its queue already answered DEAD */
+    for (struct ferry_msg *m = p->unexpected.head; m; m = m->next) {
+        if (m->h.kind != FRAME_RTS || m->h.src != src || m->rndv.cookie != cookie) continue;
+        msgq_remove(&p->unexpected, m);
+        if (m->h.flags & MSG_CREDIT) {
+            p->queued--;
+            flow_credit_freed(p, src);
+        }
+        send_control((int)src, FRAME_CANCELLED, cookie);
+        msg_free(m);
+        return;
+    }
 }
 
 void frame_arrived(const struct ferry_hdr *h, const void *payload, size_t len)
@@ -146,6 +241,21 @@ void frame_arrived(const struct ferry_hdr *h, const void *payload, size_t len)
         break;
     case FRAME_DEAD:
         on_send_done(h, FERRY_ERR_DEAD_PORT);
+        break;
+    case FRAME_CANCELLED:
+        on_send_done(h, FERRY_ERR_TIMEOUT);
+        break;
+    case FRAME_CREDIT:
+    case FRAME_RECALL:
+    case FRAME_PORT_DEAD:
+    case FRAME_ROOM:
+        flow_on_sender_frame(h, payload, len);
+        break;
+    case FRAME_CREDIT_REQ:
+    case FRAME_CREDIT_RETURN:
+    case FRAME_WATCH:
+    case FRAME_CANCEL:
+        flow_on_receiver_frame(h, payload, len);
         break;
     default:
         ferry_log("dropping a frame of unknown kind %u from rank %u", h->kind, h->src);

@@ -1,3 +1,5 @@
+#include <stdlib.h>
+
 #include "runtime/port/queue.h"
 #include "runtime/progress/request.h"
 
@@ -74,4 +76,10 @@ int reqq_remove(struct req_queue *q, struct ferry_request *r)
         return 1;
     }
     return 0;
+}
+
+void msg_free(struct ferry_msg *m)
+{
+    free(m->x);
+    free(m);
 }

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "include/ferry.h"
 #include "transports/transport.h"
 
 /* Which messages a receive accepts: a source rank (or -1 for any) and tag
@@ -23,13 +24,23 @@ static inline int match_hdr(const struct match *m, const struct ferry_hdr *h)
     return (m->src < 0 || (uint32_t)m->src == h->src) && (h->tag & m->mask) == m->tag;
 }
 
+/* What a message carries besides its body: a reply port and port names. */
+struct msg_extra {
+    ferry_port_t reply;
+    uint32_t nports;
+    ferry_port_t ports[];
+};
+
 /* An arrived message nobody has received yet. */
 struct ferry_msg {
     struct ferry_msg *next;
     struct ferry_hdr h;     /* kind FRAME_EAGER or FRAME_RTS */
     struct ferry_rndv rndv; /* FRAME_RTS: where to pull from */
+    struct msg_extra *x;    /* NULL when the message carries nothing else */
     char data[];            /* FRAME_EAGER: h.size bytes */
 };
+
+void msg_free(struct ferry_msg *m);
 
 struct msg_queue {
     struct ferry_msg *head, **tail;

@@ -17,22 +17,49 @@ static int own_port(ferry_port_t port, struct port_rec **out)
     return *out ? FERRY_OK : FERRY_ERR_DEAD_PORT;
 }
 
-/* Match r against the queue, or post it. */
-static void post(struct port_rec *p, struct ferry_request *r)
+/* Give r the first message of q it accepts, if any: 1 when r is done with
+ * it (taken, or truncated and kept). */
+static int take_queued(struct port_rec *q, struct ferry_request *r)
 {
-    struct ferry_msg *m = msgq_find(&p->unexpected, &r->m);
-    if (!m) {
-        reqq_append(&p->posted, r);
-        return;
-    }
-    if (!deliver_to_request(r, &m->h, &m->rndv, m->data)) return; /* truncated, kept */
-    msgq_remove(&p->unexpected, m);
-    p->recv_seq++;
-    free(m);
+    struct ferry_msg *m = msgq_find(&q->unexpected, &r->m);
+    if (!m) return 0;
+    if (!deliver_to_request(r, &m->h, &m->rndv, m->data, m->x)) return 1; /* truncated, kept */
+    msgq_remove(&q->unexpected, m);
+    msg_taken(q, &m->h, 1);
+    msg_free(m);
+    return 1;
 }
 
-int port_irecv(ferry_port_t port, const struct match *m, void *buf, size_t cap, unsigned flags,
-               struct ferry_request **out)
+/* Match r against the queue (for a set: its members' queues in turn, so
+ * no member starves the others), or post it. */
+static void post(struct port_rec *p, struct ferry_request *r)
+{
+    if (!p->is_set) {
+        if (!take_queued(p, r)) reqq_append(&p->posted, r);
+        return;
+    }
+    for (uint32_t k = 0; k < p->nmembers; k++) {
+        uint32_t i = (p->rr + k) % p->nmembers;
+        if (take_queued(port_at(p->members[i]), r)) {
+            p->rr = (i + 1) % p->nmembers;
+            return;
+        }
+    }
+    reqq_append(&p->posted, r);
+}
+
+void set_offer_queued(struct port_rec *set, struct port_rec *member)
+{
+    struct ferry_request *r;
+    while ((r = set->posted.head) && msgq_find(&member->unexpected, &r->m)) {
+        reqq_remove(&set->posted, r);
+        take_queued(member, r);
+    }
+}
+
+static int start_recv(ferry_port_t port, const struct match *m, void *buf, size_t cap,
+                      unsigned flags, ferry_port_t *ports, uint32_t ports_cap,
+                      struct ferry_request **out)
 {
     struct port_rec *p;
     int rc = own_port(port, &p);
@@ -42,12 +69,20 @@ int port_irecv(ferry_port_t port, const struct match *m, void *buf, size_t cap, 
     if (!r) return FERRY_ERR_NOMEM;
     r->buf = buf;
     r->cap = cap;
-    r->port = port.index;
+    r->port = port_index_of(p);
     r->m = *m;
     r->flags = (uint8_t)flags;
+    r->ports = ports;
+    r->ports_cap = ports_cap;
     post(p, r);
     *out = r;
     return FERRY_OK;
+}
+
+int port_irecv(ferry_port_t port, const struct match *m, void *buf, size_t cap, unsigned flags,
+               struct ferry_request **out)
+{
+    return start_recv(port, m, buf, cap, flags, NULL, 0, out);
 }
 
 static int req_done(void *arg)
@@ -75,7 +110,7 @@ int port_recv_cancel(struct ferry_request *r)
     if (r->done || r->kind != REQ_RECV) return 0;
     /* Only a receive still posted can be withdrawn; a matched one is
      * already pulling its message and finishes soon. */
-    struct port_rec *p = r->port < UINT32_MAX ? port_lookup_index(r->port) : NULL;
+    struct port_rec *p = port_lookup_index(r->port);
     return p && reqq_remove(&p->posted, r);
 }
 
@@ -114,7 +149,7 @@ int port_improbe(ferry_port_t port, const struct match *m, struct ferry_msg **ou
     if (!msg) return FERRY_OK;
     msg_status(msg, st);
     msgq_remove(&p->unexpected, msg);
-    p->recv_seq++;
+    msg_taken(p, &msg->h, 1);
     return FERRY_OK;
 }
 
@@ -130,8 +165,8 @@ int port_imrecv(struct ferry_msg *msg, void *buf, size_t cap, struct ferry_reque
     /* A matched message belongs to the caller: it is consumed even when
      * truncated. */
     r->flags = PORT_RECV_CONSUME;
-    deliver_to_request(r, &msg->h, &msg->rndv, msg->data);
-    free(msg);
+    deliver_to_request(r, &msg->h, &msg->rndv, msg->data, msg->x);
+    msg_free(msg);
     *out = r;
     return FERRY_OK;
 }
@@ -145,4 +180,32 @@ FERRY_API int ferry_recv(ferry_port_t port, void *buf, size_t cap, ferry_status_
                          int timeout_ms)
 {
     return port_recv(port, &MATCH_ANY, buf, cap, 0, status, timeout_ms);
+}
+
+FERRY_API int ferry_msg_recv(ferry_port_t port, ferry_message_t *m, int timeout_ms)
+{
+    if (!m || (m->nports && !m->ports) || m->nports > UINT32_MAX) return FERRY_ERR_INVALID;
+    if (timeout_ms < FERRY_FOREVER) return FERRY_ERR_INVALID;
+    ferry_request_t r;
+    int rc = start_recv(port, &MATCH_ANY, m->body, m->len, PORT_RECV_PORTS, m->ports,
+                        (uint32_t)m->nports, &r);
+    if (rc) return rc;
+    if (!r->done) {
+        rc = progress_wait(req_done, r, timeout_ms);
+        if (rc == FERRY_ERR_TIMEOUT && port_recv_cancel(r)) {
+            req_free(r);
+            return FERRY_ERR_TIMEOUT;
+        }
+    }
+    progress_wait(req_done, r, FERRY_FOREVER);
+    m->reply = r->reply;
+    m->nports = r->nports;
+    ferry_status_t st;
+    rc = ferry_wait(&r, &st);
+    m->dest = st.port;
+    m->id = st.id;
+    m->len = st.size;
+    m->source = st.source;
+    m->seq = st.seq;
+    return rc;
 }

@@ -1,72 +1,16 @@
-/* Sending: pick eager or rendezvous, stamp the per-(sender, port) sequence
+/* Sending: admit a message under the destination's flow control and send
+ * mode, pick eager or rendezvous, stamp the per-(sender, port) sequence
  * number, and keep a peer's frames in order when its transport is full. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "include/ferry.h"
 #include "runtime/core/api.h"
 #include "runtime/core/world.h"
+#include "runtime/port/flow.h"
 #include "runtime/port/port.h"
 #include "runtime/progress/progress.h"
 #include "runtime/progress/request.h"
-
-/* Sequence numbers towards ports other than the well-known ones: an open
- * addressing table keyed by (rank, index); a new generation restarts at 0. */
-static struct seq_ent {
-    uint32_t rank, index, gen, used;
-    uint64_t next;
-} * seqs;
-static size_t nseq, capseq;
-
-static uint64_t seq_hash(uint32_t rank, uint32_t index)
-{
-    return ((uint64_t)rank * 0x9E3779B97F4A7C15ULL) ^ ((uint64_t)index * 0xC2B2AE3D27D4EB4FULL);
-}
-
-static struct seq_ent *seq_slot(struct seq_ent *t, size_t cap, uint32_t rank, uint32_t index)
-{
-    size_t i = seq_hash(rank, index) & (cap - 1);
-    while (t[i].used && (t[i].rank != rank || t[i].index != index)) i = (i + 1) & (cap - 1);
-    return &t[i];
-}
-
-static int seq_grow(void)
-{
-    size_t cap = capseq ? capseq * 2 : 64;
-    struct seq_ent *t = calloc(cap, sizeof *t);
-    if (!t) return FERRY_ERR_NOMEM;
-    for (size_t i = 0; i < capseq; i++)
-        if (seqs[i].used) *seq_slot(t, cap, seqs[i].rank, seqs[i].index) = seqs[i];
-    free(seqs);
-    seqs = t;
-    capseq = cap;
-    return FERRY_OK;
-}
-
-static int next_seq(ferry_port_t d, uint64_t *out)
-{
-    if (d.index == PORT_WELL_KNOWN) {
-        *out = ferry_w.peers[d.rank].wk_seq++;
-        return FERRY_OK;
-    }
-    if (2 * (nseq + 1) > capseq && seq_grow()) return FERRY_ERR_NOMEM;
-    struct seq_ent *e = seq_slot(seqs, capseq, d.rank, d.index);
-    if (!e->used) {
-        *e = (struct seq_ent){d.rank, d.index, d.gen, 1, 0};
-        nseq++;
-    } else if (e->gen != d.gen) {
-        e->gen = d.gen;
-        e->next = 0;
-    }
-    *out = e->next++;
-    return FERRY_OK;
-}
-
-void send_state_free(void)
-{
-    free(seqs);
-    seqs = NULL;
-    nseq = capseq = 0;
-}
 
 static void pend_append(struct ferry_peer *p, struct ferry_request *r)
 {
@@ -103,19 +47,30 @@ int send_frame(struct ferry_request *r)
     return FERRY_OK;
 }
 
-int send_control(int peer, uint16_t kind, uint64_t cookie)
+int send_control_hdr(int peer, const struct ferry_hdr *h, const void *payload, size_t len)
 {
+    if (len > sizeof(struct ferry_rndv)) return FERRY_ERR_INVALID;
     struct ferry_request *r = req_alloc(REQ_CTRL);
     if (!r) return FERRY_ERR_NOMEM;
     r->internal = 1;
     r->peer = peer;
-    r->hdr = (struct ferry_hdr){.src = (uint32_t)ferry_w.rank, .kind = kind, .tag = cookie};
+    r->hdr = *h;
+    /* The request's own storage carries the small payload. */
+    if (len) memcpy(&r->rndv, payload, len);
+    r->payload = &r->rndv;
+    r->plen = len;
     int rc = send_frame(r);
     if (rc) {
-        ferry_log("could not answer rank %d: %s", peer, ferry_strerror(rc));
+        ferry_log("could not send a control frame to rank %d: %s", peer, ferry_strerror(rc));
         req_free(r);
     }
     return rc;
+}
+
+int send_control(int peer, uint16_t kind, uint64_t cookie)
+{
+    struct ferry_hdr h = {.src = (uint32_t)ferry_w.rank, .kind = kind, .tag = cookie};
+    return send_control_hdr(peer, &h, NULL, 0);
 }
 
 int pending_progress(void)
@@ -158,15 +113,90 @@ static int check_dest(ferry_port_t dest, const void *buf, size_t len)
     return FERRY_OK;
 }
 
-/* Build the request for a send; the caller hands it to send_frame. */
-static int make_send(ferry_port_t dest, uint64_t tag, const void *buf, size_t len, unsigned flags,
-                     struct ferry_request **out)
+/* The payload of a message with a trailer: body (or rndv) then the port
+ * names, the reply port and their count, in one buffer the request owns. */
+static int build_trailer(struct ferry_request *r, const void *base, size_t blen)
 {
+    const struct msg_extra *x = r->x;
+    struct {
+        ferry_port_t reply;
+        uint32_t nports;
+    } t = {x->reply, x->nports};
+    size_t plen = x->nports * sizeof(ferry_port_t);
+    char *buf = malloc(blen + plen + sizeof t);
+    if (!buf) return FERRY_ERR_NOMEM;
+    if (blen) memcpy(buf, base, blen);
+    memcpy(buf + blen, x->ports, plen);
+    memcpy(buf + blen + plen, &t, sizeof t);
+    free(r->owned);
+    r->owned = buf;
+    r->payload = buf;
+    r->plen = blen + plen + sizeof t;
+    r->hdr.flags |= MSG_TRAILER;
+    return FERRY_OK;
+}
+
+void send_admitted(struct dest *e, struct ferry_request *r)
+{
+    r->hdr.seq = e->next_seq++;
+    int once = (e->index & PORT_ONCE_BIT) != 0;
+    if (e->bounded && !e->sync && !once && !(r->hdr.flags & MSG_NOTIFY)) {
+        e->credits--;
+        r->hdr.flags |= MSG_CREDIT;
+    }
+    /* A synchronous send goes by rendezvous whatever its size: its FIN
+     * says a receive took it. */
+    int rc = FERRY_OK;
+    if (r->blen > ferry_w.peers[r->peer].tp->caps.max_eager || e->sync ||
+        (r->flags & PORT_SEND_SYNC)) {
+        r->cookie = rndv_register(r);
+        if (!r->cookie) rc = FERRY_ERR_NOMEM;
+        r->rndv = (struct ferry_rndv){r->cookie, (uint64_t)(uintptr_t)r->body, r->blen, 0};
+        r->hdr.kind = FRAME_RTS;
+        r->payload = &r->rndv;
+        r->plen = sizeof r->rndv;
+    } else {
+        r->payload = r->body;
+        r->plen = r->blen;
+    }
+    if (!rc && r->x) rc = build_trailer(r, r->payload, r->plen);
+    if (!rc) rc = send_frame(r);
+    if (rc) {
+        if (r->cookie) rndv_unregister(r->cookie);
+        r->cookie = 0;
+        req_complete(r, rc);
+    }
+}
+
+static int asked(void *arg)
+{
+    struct dest *e = arg;
+    return !e->requested || e->dead;
+}
+
+/* Start a send under dest's flow control. On success *out is the request
+ * (done once the message is accepted, or for a large one, pulled). */
+static int start_send(ferry_port_t dest, uint64_t tag, const void *buf, size_t len,
+                      struct msg_extra *x, unsigned flags, enum ferry_send_mode mode,
+                      ferry_port_t notify, struct ferry_request **out)
+{
+    int rc = check_dest(dest, buf, len);
+    if (rc) {
+        free(x);
+        return rc;
+    }
+    struct dest *e = dest_get(dest);
+    if (!e) {
+        free(x);
+        return FERRY_ERR_NOMEM;
+    }
+    if (e->dead) {
+        free(x);
+        return FERRY_ERR_DEAD_PORT;
+    }
     struct ferry_request *r = req_alloc(REQ_SEND);
-    if (!r) return FERRY_ERR_NOMEM;
-    uint64_t seq;
-    if (next_seq(dest, &seq)) {
-        req_free(r);
+    if (!r) {
+        free(x);
         return FERRY_ERR_NOMEM;
     }
     r->peer = (int)dest.rank;
@@ -174,77 +204,127 @@ static int make_send(ferry_port_t dest, uint64_t tag, const void *buf, size_t le
                                 .kind = FRAME_EAGER,
                                 .port = dest.index,
                                 .gen = dest.gen,
-                                .seq = seq,
                                 .size = len,
                                 .tag = tag};
-    r->payload = buf;
-    r->plen = len;
-    /* A synchronous send goes by rendezvous whatever its size: its FIN
-     * says a receive took it. */
-    if (len > ferry_w.peers[dest.rank].tp->caps.max_eager || (flags & PORT_SEND_SYNC)) {
-        r->cookie = rndv_register(r);
-        if (!r->cookie) {
+    r->body = buf;
+    r->blen = len;
+    r->x = x;
+    r->flags = (uint8_t)flags;
+    r->mode = (uint8_t)mode;
+    int once = (dest.index & PORT_ONCE_BIT) != 0;
+    if (e->bounded && !once && !e->sync && !e->credits && !e->waitq.head &&
+        (mode == FERRY_SEND_NOWAIT || mode == FERRY_SEND_NOTIFY)) {
+        /* No credit may only mean we never asked: learn whether the port is
+         * really full before failing or going beyond its limit. */
+        flow_request(e, 1);
+        progress_wait(asked, e, FERRY_FOREVER);
+        if (e->dead) {
             req_free(r);
-            return FERRY_ERR_NOMEM;
+            return FERRY_ERR_DEAD_PORT;
         }
-        r->rndv = (struct ferry_rndv){r->cookie, (uint64_t)(uintptr_t)buf, len, 0};
-        r->hdr.kind = FRAME_RTS;
-        r->payload = &r->rndv;
-        r->plen = sizeof r->rndv;
+    }
+    if (!e->bounded || once || e->sync || (e->credits && !e->waitq.head)) {
+        send_admitted(e, r);
+    } else {
+        switch (mode) {
+        case FERRY_SEND_NOWAIT:
+            req_free(r);
+            return FERRY_ERR_WOULDBLOCK;
+        case FERRY_SEND_NOTIFY:
+            if (e->notify_pending) {
+                req_free(r);
+                return FERRY_ERR_NOTIFY_PENDING;
+            }
+            e->notify_pending = 1;
+            e->notify = notify;
+            r->hdr.flags |= MSG_NOTIFY;
+            send_admitted(e, r);
+            break;
+        default:
+            /* Queued first: with a rank's own port the credits may arrive
+             * within the request, and they go to what waits. */
+            reqq_append(&e->waitq, r);
+            flow_request(e, 0);
+        }
     }
     *out = r;
     return FERRY_OK;
 }
 
+static int req_done(void *arg)
+{
+    return ((struct ferry_request *)arg)->done;
+}
+
+/* Wait for a send; on timeout withdraw it if it was never accepted. */
+static int finish_send(ferry_port_t dest, struct ferry_request *r, int timeout_ms)
+{
+    int rc = progress_wait(req_done, r, timeout_ms);
+    if (rc == FERRY_ERR_TIMEOUT) {
+        struct dest *e = dest_get(dest);
+        if (e && reqq_remove(&e->waitq, r)) {
+            req_free(r);
+            return FERRY_ERR_TIMEOUT;
+        }
+        /* Sent by rendezvous and not yet taken: ask the receiver to drop
+         * it. Its answer (taken after all, or dropped) decides. */
+        if (r->cookie) {
+            struct ferry_hdr h = {.src = (uint32_t)ferry_w.rank,
+                                  .kind = FRAME_CANCEL,
+                                  .port = dest.index,
+                                  .gen = dest.gen,
+                                  .tag = r->cookie};
+            send_control_hdr((int)dest.rank, &h, NULL, 0);
+        }
+        progress_wait(req_done, r, FERRY_FOREVER);
+    }
+    ferry_request_t req = r;
+    return ferry_wait(&req, NULL);
+}
+
 int port_isend(ferry_port_t dest, uint64_t tag, const void *buf, size_t len, unsigned flags,
                struct ferry_request **out)
 {
-    int rc = check_dest(dest, buf, len);
-    if (rc) return rc;
     if (!out) return FERRY_ERR_INVALID;
-    struct ferry_request *r;
-    if ((rc = make_send(dest, tag, buf, len, flags, &r))) return rc;
-    if ((rc = send_frame(r))) {
-        if (r->cookie) rndv_unregister(r->cookie);
-        req_free(r);
-        return rc;
+    return start_send(dest, tag, buf, len, NULL, flags, FERRY_SEND_BLOCK, FERRY_PORT_NULL, out);
+}
+
+/* The common case without a request: small, admitted at once, nothing
+ * queued ahead, room in the transport. Returns FERRY_ERR_BUSY otherwise. */
+static int send_fast(ferry_port_t dest, uint64_t tag, const void *buf, size_t len)
+{
+    struct ferry_peer *p = &ferry_w.peers[dest.rank];
+    if (len > p->tp->caps.max_eager || p->pend_head) return FERRY_ERR_BUSY;
+    struct dest *e = dest_get(dest);
+    if (!e || e->dead || e->sync || e->waitq.head) return FERRY_ERR_BUSY;
+    int credit = e->bounded && !(dest.index & PORT_ONCE_BIT);
+    if (credit && !e->credits) return FERRY_ERR_BUSY;
+    struct ferry_hdr h = {.src = (uint32_t)ferry_w.rank,
+                          .kind = FRAME_EAGER,
+                          .flags = credit ? MSG_CREDIT : 0,
+                          .port = dest.index,
+                          .gen = dest.gen,
+                          .seq = e->next_seq,
+                          .size = len,
+                          .tag = tag};
+    int rc = p->tp->send((int)dest.rank, &h, buf, len);
+    if (rc == FERRY_ERR_WOULDBLOCK) return FERRY_ERR_BUSY;
+    if (rc == FERRY_OK) {
+        e->next_seq++;
+        e->credits -= (uint32_t)credit;
     }
-    *out = r;
-    return FERRY_OK;
+    return rc;
 }
 
 int port_send(ferry_port_t dest, uint64_t tag, const void *buf, size_t len, unsigned flags)
 {
     int rc = check_dest(dest, buf, len);
     if (rc) return rc;
-    struct ferry_peer *p = &ferry_w.peers[dest.rank];
-    /* The common case: small, nothing queued ahead, room in the transport. */
-    if (len <= p->tp->caps.max_eager && !p->pend_head && !(flags & PORT_SEND_SYNC)) {
-        uint64_t seq;
-        if (next_seq(dest, &seq)) return FERRY_ERR_NOMEM;
-        struct ferry_hdr h = {.src = (uint32_t)ferry_w.rank,
-                              .kind = FRAME_EAGER,
-                              .port = dest.index,
-                              .gen = dest.gen,
-                              .seq = seq,
-                              .size = len,
-                              .tag = tag};
-        rc = p->tp->send((int)dest.rank, &h, buf, len);
-        if (rc != FERRY_ERR_WOULDBLOCK) return rc;
-        /* Full: queue this very frame (its sequence number is taken). */
-        struct ferry_request *r = req_alloc(REQ_SEND);
-        if (!r) return FERRY_ERR_NOMEM;
-        r->peer = (int)dest.rank;
-        r->hdr = h;
-        r->payload = buf;
-        r->plen = len;
-        pend_append(p, r);
-        ferry_request_t req = r;
-        return ferry_wait(&req, NULL);
-    }
-    ferry_request_t req;
-    if ((rc = port_isend(dest, tag, buf, len, flags, &req))) return rc;
-    return ferry_wait(&req, NULL);
+    if (!(flags & PORT_SEND_SYNC) && (rc = send_fast(dest, tag, buf, len)) != FERRY_ERR_BUSY)
+        return rc;
+    struct ferry_request *r;
+    if ((rc = port_isend(dest, tag, buf, len, flags, &r))) return rc;
+    return finish_send(dest, r, FERRY_FOREVER);
 }
 
 FERRY_API int ferry_isend(ferry_port_t dest, const void *buf, size_t len, ferry_request_t *req)
@@ -255,4 +335,53 @@ FERRY_API int ferry_isend(ferry_port_t dest, const void *buf, size_t len, ferry_
 FERRY_API int ferry_send(ferry_port_t dest, const void *buf, size_t len)
 {
     return port_send(dest, 0, buf, len, 0);
+}
+
+FERRY_API int ferry_msg_send(const ferry_message_t *m, enum ferry_send_mode mode, int timeout_ms,
+                             ferry_port_t notify)
+{
+    if (!m || mode > FERRY_SEND_NOTIFY || (mode == FERRY_SEND_TIMEOUT && timeout_ms < 0) ||
+        m->nports > FERRY_MSG_PORTS_MAX || (m->nports && !m->ports))
+        return FERRY_ERR_INVALID;
+    if (mode == FERRY_SEND_NOTIFY && (notify.rank >= (uint32_t)ferry_w.size || !notify.gen))
+        return FERRY_ERR_INVALID;
+    struct msg_extra *x = NULL;
+    if (m->nports || m->reply.gen) {
+        x = malloc(sizeof *x + m->nports * sizeof *m->ports);
+        if (!x) return FERRY_ERR_NOMEM;
+        x->reply = m->reply;
+        x->nports = (uint32_t)m->nports;
+        if (m->nports) memcpy(x->ports, m->ports, m->nports * sizeof *m->ports);
+    }
+    struct ferry_request *r;
+    int rc = start_send(m->dest, m->id, m->body, m->len, x, 0, mode, notify, &r);
+    if (rc) return rc;
+    return finish_send(m->dest, r, mode == FERRY_SEND_TIMEOUT ? timeout_ms : FERRY_FOREVER);
+}
+
+void send_notification(ferry_port_t to, uint64_t id, ferry_port_t about)
+{
+    if (to.rank >= (uint32_t)ferry_w.size || !ferry_w.peers[to.rank].tp) return;
+    struct ferry_port *body = malloc(sizeof *body);
+    if (!body) return;
+    *body = about;
+    struct ferry_request *r;
+    /* Like Mach's send-once notifications: no credit, never a wait. */
+    struct dest *e = dest_get(to);
+    if (!e || e->dead) {
+        free(body);
+        return;
+    }
+    uint8_t bounded = e->bounded;
+    e->bounded = 0;
+    int rc =
+        start_send(to, id, body, sizeof *body, NULL, 0, FERRY_SEND_NOWAIT, FERRY_PORT_NULL, &r);
+    e->bounded = bounded;
+    if (rc) {
+        free(body);
+        return;
+    }
+    r->owned = body;
+    r->internal = 1;
+    if (r->done) req_free(r);
 }

@@ -1,6 +1,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtime/port/queue.h"
 #include "runtime/progress/request.h"
 
 /* Freed requests are kept for reuse: a send or receive then costs no malloc. */
@@ -22,6 +23,10 @@ struct ferry_request *req_alloc(enum req_kind kind)
 
 void req_free(struct ferry_request *r)
 {
+    free(r->owned);
+    free((void *)r->x);
+    r->owned = NULL;
+    r->x = NULL;
     r->next = cache;
     cache = r;
 }

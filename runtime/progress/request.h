@@ -17,6 +17,7 @@ struct ferry_request {
     uint8_t done;
     uint8_t internal; /* freed by the runtime when done, never seen by the user */
     uint8_t flags;    /* PORT_RECV_* */
+    uint8_t mode;     /* send: enum ferry_send_mode */
     int error;
     ferry_status_t status;
 
@@ -26,11 +27,19 @@ struct ferry_request {
     const void *payload;
     size_t plen;
     struct ferry_rndv rndv; /* a large send's descriptor (the RTS payload) */
-    uint64_t cookie;        /* large send: key in the rendezvous table */
+    void *owned;            /* payload storage the request owns (freed with it) */
+    const void *body;       /* send: the body, until the frame is built */
+    size_t blen;
+    const struct msg_extra *x; /* send: reply port and names (owned) */
+    uint64_t cookie;           /* large send: key in the rendezvous table */
 
     /* Receive. */
     void *buf;
     size_t cap;
+    ferry_port_t reply;  /* the message's reply port */
+    ferry_port_t *ports; /* where port names go (ferry_msg_recv) */
+    uint32_t ports_cap;  /* room there */
+    uint32_t nports;     /* how many came */
     uint32_t port;
     struct match m;
     struct ferry_pull pull;
