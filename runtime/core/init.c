@@ -113,7 +113,7 @@ FERRY_API int ferry_finalize(void)
     /* Frames still queued for full rings must go out, and peers may still be
      * pulling our large sends: leave only when every rank is here. */
     progress_wait(nothing_queued, NULL, FERRY_FOREVER);
-    int rc = pmi_client_fence();
+    int rc = pmi_client_fence_progress(progress_once);
     for (size_t i = NTRANSPORTS; i-- > 0;) transports[i]->fini();
     progress_fini();
     ports_fini();

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,6 +117,32 @@ int pmi_client_put(const char *key, const char *val)
     struct pmi_msg m;
     int rc = call(&m, "put_result", "put", "kvsname", pmi.kvsname, "key", key, "value", val, NULL);
     return rc ? FERRY_ERR_WIREUP : FERRY_OK;
+}
+
+int pmi_client_fence_progress(int (*progress)(void))
+{
+    if (pmi.fd < 0) return FERRY_OK;
+    if (pmi_send(pmi.fd, "barrier_in", NULL)) return FERRY_ERR_WIREUP;
+    struct pmi_msg m;
+    for (;;) {
+        int rc = pmi_next_msg(&pmi.rd, &m);
+        if (rc == 1) break;
+        if (rc == 0) rc = pmi_reader_fill(&pmi.rd);
+        if (rc < 0) {
+            ferry_log("PMI: no answer to barrier_in: %s", pmi_wire_strerror(rc));
+            return FERRY_ERR_WIREUP;
+        }
+        /* Nothing yet: serve peers meanwhile, and doze when idle. */
+        if (rc == 0 && progress() == 0) {
+            struct pollfd pfd = {pmi.fd, POLLIN, 0};
+            poll(&pfd, 1, 1);
+        }
+    }
+    if (strcmp(m.cmd, "barrier_out") != 0) {
+        ferry_log("PMI: answer to barrier_in was %s", m.cmd);
+        return FERRY_ERR_WIREUP;
+    }
+    return FERRY_OK;
 }
 
 int pmi_client_fence(void)

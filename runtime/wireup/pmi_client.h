@@ -11,6 +11,9 @@ int pmi_client_is_singleton(void);
 int pmi_client_put(const char *key, const char *val);
 /* Barrier that also makes every earlier put visible to every rank. */
 int pmi_client_fence(void);
+/* The same, calling progress() while waiting, so peers that still need
+ * this rank (finalize) are served; progress returns its event count. */
+int pmi_client_fence_progress(int (*progress)(void));
 int pmi_client_get(const char *key, char *val, size_t cap);
 int pmi_client_abort(int code, const char *msg);
 int pmi_client_finalize(void);
