@@ -321,8 +321,14 @@ int port_send(ferry_port_t dest, uint64_t tag, const void *buf, size_t len, unsi
 {
     int rc = check_dest(dest, buf, len);
     if (rc) return rc;
-    if (!(flags & PORT_SEND_SYNC) && (rc = send_fast(dest, tag, buf, len)) != FERRY_ERR_BUSY)
-        return rc;
+    if (!(flags & PORT_SEND_SYNC)) {
+        /* Out of credits or ring space is usually brief while the receiver
+         * drains: poll a little for what it hands back before queueing. */
+        for (int spin = 0; spin < 64; spin++) {
+            if ((rc = send_fast(dest, tag, buf, len)) != FERRY_ERR_BUSY) return rc;
+            progress_once();
+        }
+    }
     struct ferry_request *r;
     if ((rc = port_isend(dest, tag, buf, len, flags, &r))) return rc;
     return finish_send(dest, r, FERRY_FOREVER);
