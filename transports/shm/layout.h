@@ -1,6 +1,6 @@
 /* Layout of the node's shared segment.
  *
- *   [header 4 KiB][rank control blocks][ring directory][heap ...]
+ *   [header 4 KiB][rank control blocks][ring directory][heap ...][shared heap]
  *
  * Rings and staging buffers come from the heap when a pair first talks, so
  * idle pairs cost only their directory slot (8 bytes). The memfd is sparse:
@@ -24,8 +24,10 @@ struct shm_seg_hdr {
     uint64_t size;     /* bytes in the segment */
     uint64_t ctl_off;  /* nlocal struct shm_ctl */
     uint64_t dir_off;  /* nlocal * nlocal ring offsets, one row per receiver */
-    uint64_t heap_off; /* first heap byte */
+    uint64_t heap_off; /* first heap byte (rings, staging: never freed) */
     _Atomic uint64_t heap_top;
+    uint64_t mem_off;  /* the shared heap for out-of-line memory (memheap.h) */
+    uint64_t mem_size; /* up to the end of the segment */
 };
 
 /* One per local rank, two cache lines: the doorbell line is written by

@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -7,6 +8,7 @@
 
 #include "include/ferry.h"
 #include "transports/shm/layout.h"
+#include "transports/shm/memheap.h"
 #include "transports/shm/ring.h"
 #include "transports/shm/segment.h"
 
@@ -21,13 +23,26 @@ static size_t heap_bytes(int nlocal)
     return pairs * (shm_ring_bytes(SHM_RING_CELLS) + SHM_STAGE_BYTES) + ((size_t)64 << 20);
 }
 
+/* The shared heap for out-of-line memory: FERRY_SHM_HEAP_MB in the
+ * launcher's environment, 4 GiB by default (sparse: untouched pages cost
+ * nothing). */
+static size_t mem_bytes(void)
+{
+    const char *s = getenv("FERRY_SHM_HEAP_MB");
+    char *end;
+    unsigned long long mb = s ? strtoull(s, &end, 10) : 4096;
+    if (!s || *end || mb < 1 || mb > (1ULL << 24)) mb = 4096;
+    return (size_t)mb << 20;
+}
+
 int shm_segment_create(int nlocal, int *fd_out, size_t *size_out)
 {
     if (nlocal < 1 || nlocal > SHM_MAX_LOCAL) return FERRY_ERR_INVALID;
     size_t ctl_off = 4096;
     size_t dir_off = ALIGN_UP(ctl_off + (size_t)nlocal * sizeof(struct shm_ctl), 4096);
     size_t heap_off = ALIGN_UP(dir_off + (size_t)nlocal * nlocal * sizeof(uint64_t), 4096);
-    size_t size = heap_off + heap_bytes(nlocal);
+    size_t mem_off = ALIGN_UP(heap_off + heap_bytes(nlocal), 4096);
+    size_t size = mem_off + mem_bytes();
 
     int fd = memfd_create("ferry-shm", 0); /* no MFD_CLOEXEC: ranks inherit it */
     if (fd < 0) return FERRY_ERR_NOMEM;
@@ -48,6 +63,17 @@ int shm_segment_create(int nlocal, int *fd_out, size_t *size_out)
     h->dir_off = dir_off;
     h->heap_off = heap_off;
     atomic_store(&h->heap_top, heap_off);
+    h->mem_off = mem_off;
+    h->mem_size = size - mem_off;
+    /* Initialising touches only the heap's first and last pages. */
+    void *mem = mmap(NULL, h->mem_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)mem_off);
+    if (mem == MAP_FAILED || memheap_init(mem, h->mem_size) != FERRY_OK) {
+        if (mem != MAP_FAILED) munmap(mem, h->mem_size);
+        munmap(base, heap_off);
+        close(fd);
+        return FERRY_ERR_NOMEM;
+    }
+    munmap(mem, h->mem_size);
     /* The magic last: a segment with it is complete. */
     atomic_thread_fence(memory_order_release);
     h->magic = SHM_MAGIC;

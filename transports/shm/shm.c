@@ -13,6 +13,7 @@
 #include "transports/shm/copy.h"
 #include "transports/shm/doorbell.h"
 #include "transports/shm/layout.h"
+#include "transports/shm/memheap.h"
 #include "transports/shm/ring.h"
 
 /* Frames taken from one ring per poll before moving to the next, so one
@@ -34,6 +35,14 @@ static struct {
 void *shm_base(void)
 {
     return shm.base;
+}
+
+void *shm_mem_region(size_t *size)
+{
+    if (!shm.base) return NULL;
+    struct shm_seg_hdr *h = shm.base;
+    *size = h->mem_size;
+    return (char *)shm.base + h->mem_off;
 }
 
 int32_t shm_peer_pid(int peer)
@@ -68,6 +77,7 @@ static int attach(int fd)
     }
     struct shm_seg_hdr *h = shm.base;
     if (h->magic != SHM_MAGIC || h->version != SHM_VERSION || h->size != shm.size ||
+        h->mem_off > h->size || h->mem_size != h->size - h->mem_off ||
         (int)h->nlocal != ferry_w.local_size) {
         ferry_log("shared segment does not match this job (%u ranks in it, %d on this node)",
                   h->nlocal, ferry_w.local_size);
