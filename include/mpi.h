@@ -342,22 +342,22 @@ FERRY_MPI_DECL(int, Startall, (int count, MPI_Request array_of_requests[]))
 /* Completion. */
 FERRY_MPI_DECL(int, Wait, (MPI_Request * request, MPI_Status *status))
 FERRY_MPI_DECL(int, Waitall,
-               (int count, MPI_Request array_of_requests[], MPI_Status array_of_statuses[]))
+               (int count, MPI_Request array_of_requests[], MPI_Status *array_of_statuses))
 FERRY_MPI_DECL(int, Waitany,
                (int count, MPI_Request array_of_requests[], int *index, MPI_Status *status))
 FERRY_MPI_DECL(int, Waitsome,
                (int incount, MPI_Request array_of_requests[], int *outcount, int array_of_indices[],
-                MPI_Status array_of_statuses[]))
+                MPI_Status *array_of_statuses))
 FERRY_MPI_DECL(int, Test, (MPI_Request * request, int *flag, MPI_Status *status))
 FERRY_MPI_DECL(int, Testall,
                (int count, MPI_Request array_of_requests[], int *flag,
-                MPI_Status array_of_statuses[]))
+                MPI_Status *array_of_statuses))
 FERRY_MPI_DECL(int, Testany,
                (int count, MPI_Request array_of_requests[], int *index, int *flag,
                 MPI_Status *status))
 FERRY_MPI_DECL(int, Testsome,
                (int incount, MPI_Request array_of_requests[], int *outcount, int array_of_indices[],
-                MPI_Status array_of_statuses[]))
+                MPI_Status *array_of_statuses))
 FERRY_MPI_DECL(int, Request_free, (MPI_Request * request))
 FERRY_MPI_DECL(int, Request_get_status, (MPI_Request request, int *flag, MPI_Status *status))
 FERRY_MPI_DECL(int, Cancel, (MPI_Request * request))

@@ -64,14 +64,15 @@ int bsend_start(struct mpi_comm *c, const void *buf, int count, struct mpi_dtype
     size_t len = (size_t)count * (size_t)t->size, need = len + MPI_BSEND_OVERHEAD, at = 0;
     struct seg **p;
     /* Sends still going free their space as they finish. */
-    while (!bb.attached || !(p = find_gap(need, &at))) {
-        if (!bb.attached || !reclaim())
+    for (;;) {
+        int pending = bb.attached ? reclaim() : 0;
+        if (bb.attached && (p = find_gap(need, &at))) break;
+        if (!pending)
             return mpi_err(c, MPI_ERR_BUFFER, fn,
                            bb.attached ? "the attached buffer (%zu bytes) has no room for a "
                                          "%zu-byte message plus MPI_BSEND_OVERHEAD"
                                        : "no buffer attached (%zu bytes) for a %zu-byte message",
                            bb.size, len);
-        if ((p = find_gap(need, &at))) break;
         mpi_wait_until(some_done, NULL);
     }
     struct seg *s = malloc(sizeof *s);
@@ -101,7 +102,6 @@ FERRY_API int PMPI_Bsend(const void *buf, int count, MPI_Datatype type, int dest
     int rc = check_send(comm, buf, count, type, dest, tag, FN, &c, &t);
     if (rc) return rc;
     if (dest == MPI_PROC_NULL) return MPI_SUCCESS;
-    reclaim();
     return bsend_start(c, buf, count, t, dest, tag, FN);
 }
 

@@ -7,9 +7,9 @@
 
 enum { ST_START, ST_WAIT_FINAL, ST_WAIT_PRE, ST_LOOP, ST_LOOP_WAIT, ST_WAIT_LAST, ST_DONE };
 
-static uint32_t op_tag(uint32_t seq, int step)
+static uint32_t op_tag(uint32_t seq, uint32_t round, int step)
 {
-    return (seq & 0xffffffu) << 8 | (uint32_t)step;
+    return (seq & 0xfffffu) << 12 | (round & 0xfu) << 8 | (uint32_t)step;
 }
 
 static int isend_to(struct mpi_comm *c, int peer, uint32_t low, const void *buf, size_t len,
@@ -37,11 +37,13 @@ static int pending(struct ferry_request *r)
     return r && !r->done;
 }
 
-void nba_start(struct nb_allreduce *a, struct mpi_comm *c, const int64_t *in, int n, int op)
+void nba_start(struct nb_allreduce *a, struct mpi_comm *c, uint32_t seq, uint32_t round,
+               const int64_t *in, int n, int op)
 {
     memset(a, 0, sizeof *a);
     a->c = c;
-    a->seq = c->coll_seq++;
+    a->seq = seq;
+    a->round = round;
     a->op = op;
     a->n = n;
     memcpy(a->val, in, (size_t)n * sizeof *in);
@@ -78,12 +80,15 @@ int nba_poll(struct nb_allreduce *a)
             a->rem = p - a->pof2;
             if (r < 2 * a->rem && r % 2 == 0) {
                 /* Folded out: give our value, get the result at the end. */
-                if ((rc = isend_to(a->c, r + 1, op_tag(a->seq, STEP_PRE), a->val, len, &a->sr)) ||
-                    (rc = irecv_from(a->c, r + 1, op_tag(a->seq, STEP_FINAL), a->tmp, len, &a->rr)))
+                if ((rc = isend_to(a->c, r + 1, op_tag(a->seq, a->round, STEP_PRE), a->val, len,
+                                   &a->sr)) ||
+                    (rc = irecv_from(a->c, r + 1, op_tag(a->seq, a->round, STEP_FINAL), a->tmp, len,
+                                     &a->rr)))
                     return fail(a, mpi_class_of(rc));
                 a->state = ST_WAIT_FINAL;
             } else if (r < 2 * a->rem) {
-                if ((rc = irecv_from(a->c, r - 1, op_tag(a->seq, STEP_PRE), a->tmp, len, &a->rr)))
+                if ((rc = irecv_from(a->c, r - 1, op_tag(a->seq, a->round, STEP_PRE), a->tmp, len,
+                                     &a->rr)))
                     return fail(a, mpi_class_of(rc));
                 a->newrank = r / 2;
                 a->state = ST_WAIT_PRE;
@@ -108,8 +113,8 @@ int nba_poll(struct nb_allreduce *a)
         case ST_LOOP: {
             if (a->mask >= a->pof2) {
                 if (r < 2 * a->rem) {
-                    if ((rc = isend_to(a->c, r - 1, op_tag(a->seq, STEP_FINAL), a->val, len,
-                                       &a->sr)))
+                    if ((rc = isend_to(a->c, r - 1, op_tag(a->seq, a->round, STEP_FINAL), a->val,
+                                       len, &a->sr)))
                         return fail(a, mpi_class_of(rc));
                     a->state = ST_WAIT_LAST;
                     break;
@@ -119,8 +124,8 @@ int nba_poll(struct nb_allreduce *a)
             int np = a->newrank ^ a->mask;
             int peer = np < a->rem ? np * 2 + 1 : np + a->rem;
             int step = __builtin_ctz((unsigned)a->mask) + 1;
-            if ((rc = isend_to(a->c, peer, op_tag(a->seq, step), a->val, len, &a->sr)) ||
-                (rc = irecv_from(a->c, peer, op_tag(a->seq, step), a->tmp, len, &a->rr)))
+            if ((rc = isend_to(a->c, peer, op_tag(a->seq, a->round, step), a->val, len, &a->sr)) ||
+                (rc = irecv_from(a->c, peer, op_tag(a->seq, a->round, step), a->tmp, len, &a->rr)))
                 return fail(a, mpi_class_of(rc));
             a->state = ST_LOOP_WAIT;
             break;
@@ -177,7 +182,7 @@ int coll_allgather_int(struct mpi_comm *c, const int *mine, int n, int *all)
     int p = c->size, r = c->rank;
     size_t len = (size_t)n * sizeof *all;
     memcpy(all + (size_t)r * n, mine, len);
-    uint32_t low = op_tag(c->coll_seq++, 0);
+    uint32_t low = op_tag(coll_seq_next(c), 0, 0);
     /* A ring: at step k pass on the block that came from k ranks back. The
      * left neighbour's messages arrive in order, so one tag serves. */
     for (int k = 0; k < p - 1; k++) {
@@ -192,11 +197,11 @@ int coll_allgather_int(struct mpi_comm *c, const int *mine, int n, int *all)
 int coll_barrier(struct mpi_comm *c)
 {
     int p = c->size, r = c->rank;
-    uint32_t seq = c->coll_seq++;
+    uint32_t seq = coll_seq_next(c);
     /* Dissemination: after round k each rank has heard, indirectly, from
      * 2^(k+1) ranks. */
     for (int k = 1, step = 0; k < p; k *= 2, step++) {
-        int rc = exchange(c, (r + k) % p, NULL, (r - k + p) % p, NULL, 0, op_tag(seq, step));
+        int rc = exchange(c, (r + k) % p, NULL, (r - k + p) % p, NULL, 0, op_tag(seq, 0, step));
         if (rc) return rc;
     }
     return MPI_SUCCESS;

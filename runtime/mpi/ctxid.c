@@ -89,7 +89,7 @@ static void propose(struct ctx_agree *a)
 {
     int64_t v = cx.next;
     a->phase = PH_PROPOSE;
-    nba_start(&a->ar, a->parent, &v, 1, NBA_MAX);
+    nba_start(&a->ar, a->parent, a->seq, a->round++, &v, 1, NBA_MAX);
 }
 
 void ctx_agree_start(struct ctx_agree *a, struct mpi_comm *parent)
@@ -99,6 +99,8 @@ void ctx_agree_start(struct ctx_agree *a, struct mpi_comm *parent)
     a->done = 0;
     a->error = MPI_SUCCESS;
     a->reserved = 0;
+    a->seq = coll_seq_next(parent);
+    a->round = 0;
     propose(a);
 }
 
@@ -124,7 +126,7 @@ int ctx_agree_poll(struct ctx_agree *a)
             if (ok && hold(a->k)) ok = 0;
             a->reserved = (int)ok;
             a->phase = PH_CHECK;
-            nba_start(&a->ar, a->parent, &ok, 1, NBA_MIN);
+            nba_start(&a->ar, a->parent, a->seq, a->round++, &ok, 1, NBA_MIN);
             continue;
         }
         if (a->ar.val[0]) {

@@ -7,6 +7,8 @@
 struct ctx_agree {
     struct mpi_comm *parent; /* referenced while agreeing */
     struct nb_allreduce ar;
+    uint32_t seq; /* the operation's, on the parent */
+    uint32_t round;
     int phase;
     uint32_t k;   /* the candidate: contexts 2k (point-to-point), 2k+1 */
     int reserved; /* this process holds k */
