@@ -1,0 +1,6 @@
+#!/bin/sh
+# Derived datatypes against hand-computed layouts, Pack/Unpack, non-contiguous messages, partial receives, pair types.
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+. "$top_srcdir/tests/mpi/lib.sh"
+run_mpi datatype 2 3
+exit 0
