@@ -153,8 +153,22 @@ int ferry_portset_alloc(ferry_port_t *set);
 int ferry_portset_add(ferry_port_t set, ferry_port_t port);
 int ferry_portset_remove(ferry_port_t set, ferry_port_t port);
 
-/* ---- Messages with a reply port and port names ---- */
-#define FERRY_MSG_PORTS_MAX 64
+/* ---- Out-of-line memory ----
+ * Buffers in the node's shared heap (sized by FERRY_SHM_HEAP_MB in
+ * ferryrun's environment, 4 GiB by default). Sent in a message, only the
+ * region's offset travels between ranks of a node: the receiver gets a
+ * pointer to the very same pages. Running out of heap is FERRY_ERR_NOMEM. */
+typedef struct ferry_region {
+    void *addr;
+    size_t len;
+} ferry_region_t;
+
+int ferry_mem_alloc(size_t len, void **ptr);
+int ferry_mem_free(void *ptr);
+
+/* ---- Messages with a reply port, port names and out-of-line regions ---- */
+#define FERRY_MSG_PORTS_MAX   64
+#define FERRY_MSG_REGIONS_MAX 64
 
 typedef struct ferry_message {
     ferry_port_t dest;   /* send: where to. receive: the port it arrived on */
@@ -166,6 +180,13 @@ typedef struct ferry_message {
     size_t nports;       /* send: how many. receive: in, room in ports; out, how many */
     int source;          /* receive: the sending rank */
     uint64_t seq;        /* receive: per-(sender, port) sequence number */
+    /* Out-of-line regions. Send: a region from ferry_mem_alloc moves to the
+     * receiver (the sender must not touch or free it after a successful
+     * send); any other buffer is copied once. Receive: in, room in regions;
+     * out, the regions, in the node's shared heap: the receiver owns them
+     * and frees them with ferry_mem_free. */
+    ferry_region_t *regions;
+    size_t nregions;
 } ferry_message_t;
 
 /* notify is used by FERRY_SEND_NOTIFY only. */

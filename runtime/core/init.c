@@ -8,6 +8,7 @@
 #include "runtime/core/api.h"
 #include "runtime/core/world.h"
 #include "runtime/port/flow.h"
+#include "runtime/port/ool.h"
 #include "runtime/port/port.h"
 #include "runtime/progress/progress.h"
 #include "runtime/progress/request.h"
@@ -114,10 +115,13 @@ FERRY_API int ferry_finalize(void)
      * pulling our large sends: leave only when every rank is here. */
     progress_wait(nothing_queued, NULL, FERRY_FOREVER);
     int rc = pmi_client_fence_progress(progress_once);
-    for (size_t i = NTRANSPORTS; i-- > 0;) transports[i]->fini();
-    progress_fini();
+    /* Ports first: messages still queued give their regions back to the
+     * shared heap, which goes with the shm transport. */
     ports_fini();
     dest_fini();
+    for (size_t i = NTRANSPORTS; i-- > 0;) transports[i]->fini();
+    progress_fini();
+    ool_fini();
     rndv_table_free();
     req_cache_free();
     int rc2 = pmi_client_finalize();

@@ -7,6 +7,7 @@
 #include "include/ferry.h"
 #include "runtime/core/world.h"
 #include "runtime/port/flow.h"
+#include "runtime/port/ool.h"
 #include "runtime/port/port.h"
 #include "runtime/progress/request.h"
 
@@ -23,6 +24,7 @@ static void fill_status(struct ferry_request *r, const struct ferry_hdr *h,
     r->status.id = h->tag;
     r->reply = x ? x->reply : FERRY_PORT_NULL;
     r->nports = x ? x->nports : 0;
+    r->nregions = 0;
 }
 
 static void finish_pull(struct ferry_request *r)
@@ -35,8 +37,10 @@ int deliver_to_request(struct ferry_request *r, const struct ferry_hdr *h,
                        const struct ferry_rndv *rndv, const void *data, const struct msg_extra *x)
 {
     fill_status(r, h, x);
-    int ports_fit = !x || !(r->flags & PORT_RECV_PORTS) || x->nports <= r->ports_cap;
-    if (h->size > r->cap || !ports_fit) {
+    int extras_fit = !x || !(r->flags & PORT_RECV_PORTS) ||
+                     (x->nports <= r->ports_cap && x->nregions <= r->regions_cap);
+    if (h->size > r->cap || !extras_fit) {
+        if (x && (r->flags & PORT_RECV_PORTS)) r->nregions = x->nregions; /* what came */
         if (!(r->flags & PORT_RECV_CONSUME)) {
             req_complete(r, FERRY_ERR_TRUNCATE);
             return 0;
@@ -48,8 +52,13 @@ int deliver_to_request(struct ferry_request *r, const struct ferry_hdr *h,
         req_complete(r, FERRY_ERR_TRUNCATE);
         return 1;
     }
-    if (x && (r->flags & PORT_RECV_PORTS) && x->nports)
-        memcpy(r->ports, x->ports, x->nports * sizeof *x->ports);
+    if (x && (r->flags & PORT_RECV_PORTS)) {
+        if (x->nports) memcpy(r->ports, x->ports, x->nports * sizeof *x->ports);
+        /* The regions become the receiver's: the caller keeps them. */
+        for (uint32_t i = 0; i < x->nregions; i++)
+            r->regions[i] = (ferry_region_t){ool_addr(x->regions[i].off), x->regions[i].len};
+        r->nregions = x->nregions;
+    }
     if (h->kind == FRAME_EAGER) {
         if (h->size) memcpy(r->buf, data, h->size);
         req_complete(r, FERRY_OK);
@@ -102,31 +111,6 @@ void msg_taken(struct port_rec *p, const struct ferry_hdr *h, int was_queued)
     if (h->flags & MSG_NOTIFY) flow_notify_taken(p, h->src);
 }
 
-/* The trailer at the end of a payload: port names, then the reply port and
- * their count. Returns the trailer's length, or -1 when malformed; *x is
- * malloc'ed (NULL without a trailer). */
-static long parse_extra(const struct ferry_hdr *h, const char *end, size_t avail,
-                        struct msg_extra **x)
-{
-    *x = NULL;
-    if (!(h->flags & MSG_TRAILER)) return 0;
-    struct {
-        ferry_port_t reply;
-        uint32_t nports;
-    } t;
-    if (avail < sizeof t) return -1;
-    memcpy(&t, end - sizeof t, sizeof t);
-    if (t.nports > FERRY_MSG_PORTS_MAX || avail < sizeof t + t.nports * sizeof(ferry_port_t))
-        return -1;
-    size_t plen = t.nports * sizeof(ferry_port_t);
-    *x = malloc(sizeof **x + plen);
-    if (!*x) return -1;
-    (*x)->reply = t.reply;
-    (*x)->nports = t.nports;
-    memcpy((*x)->ports, end - sizeof t - plen, plen);
-    return (long)(sizeof t + plen);
-}
-
 /* The first posted receive on p, or on the set p belongs to, that accepts h. */
 static struct ferry_request *take_posted(struct port_rec *p, const struct ferry_hdr *h)
 {
@@ -144,7 +128,7 @@ static void accept_message(struct port_rec *p, const struct ferry_hdr *h,
         /* Truncated and kept: that receive failed, the message stays. */
         if (!deliver_to_request(r, h, rndv, body, x)) continue;
         msg_taken(p, h, 0);
-        free(x);
+        extra_free(x, !r->nregions || r->error);
         return;
     }
     size_t data = h->kind == FRAME_EAGER ? h->size : 0;
@@ -167,16 +151,17 @@ static void on_message(const struct ferry_hdr *h, const void *payload, size_t le
     struct ferry_rndv rndv = {0};
     size_t base = h->kind == FRAME_RTS ? sizeof rndv : h->size;
     if (h->src >= (uint32_t)ferry_w.size || len < base) goto malformed;
-    struct msg_extra *x;
-    long xlen = parse_extra(h, (const char *)payload + len, len - base, &x);
+    struct msg_extra *x = NULL;
+    long xlen = 0;
+    if (h->flags & MSG_TRAILER) xlen = extra_decode((const char *)payload + len, len - base, &x);
     if (xlen < 0 || base + (size_t)xlen != len) {
-        free(x);
+        extra_free(x, 0);
         goto malformed;
     }
     if (h->kind == FRAME_RTS) {
         memcpy(&rndv, payload, sizeof rndv);
         if (rndv.len != h->size) {
-            free(x);
+            extra_free(x, 0);
             goto malformed;
         }
     }
@@ -190,7 +175,7 @@ static void on_message(const struct ferry_hdr *h, const void *payload, size_t le
         /* A large send waits for an answer; an eager one already returned
          * and is dropped, as Mach drops messages of a destroyed port. */
         if (h->kind == FRAME_RTS) send_control((int)h->src, FRAME_DEAD, rndv.cookie);
-        free(x);
+        extra_free(x, 1);
         return;
     }
     accept_message(p, h, &rndv, payload, x);

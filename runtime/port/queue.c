@@ -80,6 +80,7 @@ int reqq_remove(struct req_queue *q, struct ferry_request *r)
 
 void msg_free(struct ferry_msg *m)
 {
-    free(m->x);
+    /* Extras still here were not handed to a receive: release them. */
+    extra_free(m->x, 1);
     free(m);
 }

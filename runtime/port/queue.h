@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "include/ferry.h"
+#include "runtime/port/extra.h"
 #include "transports/transport.h"
 
 /* Which messages a receive accepts: a source rank (or -1 for any) and tag
@@ -23,13 +24,6 @@ static inline int match_hdr(const struct match *m, const struct ferry_hdr *h)
 {
     return (m->src < 0 || (uint32_t)m->src == h->src) && (h->tag & m->mask) == m->tag;
 }
-
-/* What a message carries besides its body: a reply port and port names. */
-struct msg_extra {
-    ferry_port_t reply;
-    uint32_t nports;
-    ferry_port_t ports[];
-};
 
 /* An arrived message nobody has received yet. */
 struct ferry_msg {

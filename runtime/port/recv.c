@@ -26,6 +26,10 @@ static int take_queued(struct port_rec *q, struct ferry_request *r)
     if (!deliver_to_request(r, &m->h, &m->rndv, m->data, m->x)) return 1; /* truncated, kept */
     msgq_remove(&q->unexpected, m);
     msg_taken(q, &m->h, 1);
+    if (r->nregions && !r->error) {
+        extra_free(m->x, 0); /* the regions are the receiver's now */
+        m->x = NULL;
+    }
     msg_free(m);
     return 1;
 }
@@ -58,8 +62,7 @@ void set_offer_queued(struct port_rec *set, struct port_rec *member)
 }
 
 static int start_recv(ferry_port_t port, const struct match *m, void *buf, size_t cap,
-                      unsigned flags, ferry_port_t *ports, uint32_t ports_cap,
-                      struct ferry_request **out)
+                      unsigned flags, ferry_message_t *mm, struct ferry_request **out)
 {
     struct port_rec *p;
     int rc = own_port(port, &p);
@@ -72,8 +75,12 @@ static int start_recv(ferry_port_t port, const struct match *m, void *buf, size_
     r->port = port_index_of(p);
     r->m = *m;
     r->flags = (uint8_t)flags;
-    r->ports = ports;
-    r->ports_cap = ports_cap;
+    if (mm) {
+        r->ports = mm->ports;
+        r->ports_cap = (uint32_t)mm->nports;
+        r->regions = mm->regions;
+        r->regions_cap = (uint32_t)mm->nregions;
+    }
     post(p, r);
     *out = r;
     return FERRY_OK;
@@ -82,7 +89,7 @@ static int start_recv(ferry_port_t port, const struct match *m, void *buf, size_
 int port_irecv(ferry_port_t port, const struct match *m, void *buf, size_t cap, unsigned flags,
                struct ferry_request **out)
 {
-    return start_recv(port, m, buf, cap, flags, NULL, 0, out);
+    return start_recv(port, m, buf, cap, flags, NULL, out);
 }
 
 static int req_done(void *arg)
@@ -184,11 +191,12 @@ FERRY_API int ferry_recv(ferry_port_t port, void *buf, size_t cap, ferry_status_
 
 FERRY_API int ferry_msg_recv(ferry_port_t port, ferry_message_t *m, int timeout_ms)
 {
-    if (!m || (m->nports && !m->ports) || m->nports > UINT32_MAX) return FERRY_ERR_INVALID;
+    if (!m || (m->nports && !m->ports) || m->nports > UINT32_MAX || (m->nregions && !m->regions) ||
+        m->nregions > UINT32_MAX)
+        return FERRY_ERR_INVALID;
     if (timeout_ms < FERRY_FOREVER) return FERRY_ERR_INVALID;
     ferry_request_t r;
-    int rc = start_recv(port, &MATCH_ANY, m->body, m->len, PORT_RECV_PORTS, m->ports,
-                        (uint32_t)m->nports, &r);
+    int rc = start_recv(port, &MATCH_ANY, m->body, m->len, PORT_RECV_PORTS, m, &r);
     if (rc) return rc;
     if (!r->done) {
         rc = progress_wait(req_done, r, timeout_ms);
@@ -200,6 +208,7 @@ FERRY_API int ferry_msg_recv(ferry_port_t port, ferry_message_t *m, int timeout_
     progress_wait(req_done, r, FERRY_FOREVER);
     m->reply = r->reply;
     m->nports = r->nports;
+    m->nregions = r->nregions;
     ferry_status_t st;
     rc = ferry_wait(&r, &st);
     m->dest = st.port;

@@ -49,10 +49,16 @@ FERRY_API int ferry_serve(ferry_port_t port, ferry_handler_t handler, void *arg)
     size_t cap = 4096;
     char *buf = malloc(cap);
     ferry_port_t *names = malloc(FERRY_MSG_PORTS_MAX * sizeof *names);
-    int rc = buf && names ? FERRY_OK : FERRY_ERR_NOMEM;
+    ferry_region_t *regions = malloc(FERRY_MSG_REGIONS_MAX * sizeof *regions);
+    int rc = buf && names && regions ? FERRY_OK : FERRY_ERR_NOMEM;
     while (!rc) {
-        ferry_message_t req = {
-            .body = buf, .len = cap, .ports = names, .nports = FERRY_MSG_PORTS_MAX};
+        /* Regions that come with a request are the handler's to free. */
+        ferry_message_t req = {.body = buf,
+                               .len = cap,
+                               .ports = names,
+                               .nports = FERRY_MSG_PORTS_MAX,
+                               .regions = regions,
+                               .nregions = FERRY_MSG_REGIONS_MAX};
         rc = ferry_msg_recv(port, &req, FERRY_FOREVER);
         if (rc == FERRY_ERR_TRUNCATE) {
             /* The request stays queued: make room and take it again. */
@@ -82,5 +88,6 @@ FERRY_API int ferry_serve(ferry_port_t port, ferry_handler_t handler, void *arg)
     }
     free(buf);
     free(names);
+    free(regions);
     return rc;
 }

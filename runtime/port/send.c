@@ -8,6 +8,7 @@
 #include "runtime/core/api.h"
 #include "runtime/core/world.h"
 #include "runtime/port/flow.h"
+#include "runtime/port/ool.h"
 #include "runtime/port/port.h"
 #include "runtime/progress/progress.h"
 #include "runtime/progress/request.h"
@@ -113,25 +114,19 @@ static int check_dest(ferry_port_t dest, const void *buf, size_t len)
     return FERRY_OK;
 }
 
-/* The payload of a message with a trailer: body (or rndv) then the port
- * names, the reply port and their count, in one buffer the request owns. */
+/* The payload of a message with extras: body (or rndv) then the extras
+ * (extra.h), in one buffer the request owns. */
 static int build_trailer(struct ferry_request *r, const void *base, size_t blen)
 {
-    const struct msg_extra *x = r->x;
-    struct {
-        ferry_port_t reply;
-        uint32_t nports;
-    } t = {x->reply, x->nports};
-    size_t plen = x->nports * sizeof(ferry_port_t);
-    char *buf = malloc(blen + plen + sizeof t);
+    size_t xlen = extra_wire_len(r->x);
+    char *buf = malloc(blen + xlen);
     if (!buf) return FERRY_ERR_NOMEM;
     if (blen) memcpy(buf, base, blen);
-    memcpy(buf + blen, x->ports, plen);
-    memcpy(buf + blen + plen, &t, sizeof t);
+    extra_encode(r->x, buf + blen);
     free(r->owned);
     r->owned = buf;
     r->payload = buf;
-    r->plen = blen + plen + sizeof t;
+    r->plen = blen + xlen;
     r->hdr.flags |= MSG_TRAILER;
     return FERRY_OK;
 }
@@ -182,21 +177,21 @@ static int start_send(ferry_port_t dest, uint64_t tag, const void *buf, size_t l
 {
     int rc = check_dest(dest, buf, len);
     if (rc) {
-        free(x);
+        extra_free(x, 0);
         return rc;
     }
     struct dest *e = dest_get(dest);
     if (!e) {
-        free(x);
+        extra_free(x, 0);
         return FERRY_ERR_NOMEM;
     }
     if (e->dead) {
-        free(x);
+        extra_free(x, 0);
         return FERRY_ERR_DEAD_PORT;
     }
     struct ferry_request *r = req_alloc(REQ_SEND);
     if (!r) {
-        free(x);
+        extra_free(x, 0);
         return FERRY_ERR_NOMEM;
     }
     r->peer = (int)dest.rank;
@@ -257,14 +252,16 @@ static int req_done(void *arg)
     return ((struct ferry_request *)arg)->done;
 }
 
-/* Wait for a send; on timeout withdraw it if it was never accepted. */
-static int finish_send(ferry_port_t dest, struct ferry_request *r, int timeout_ms)
+/* Wait for a send; on timeout withdraw it if it was never accepted
+ * (*withdrawn: it never left this rank). */
+static int finish_send(ferry_port_t dest, struct ferry_request *r, int timeout_ms, int *withdrawn)
 {
     int rc = progress_wait(req_done, r, timeout_ms);
     if (rc == FERRY_ERR_TIMEOUT) {
         struct dest *e = dest_get(dest);
         if (e && reqq_remove(&e->waitq, r)) {
             req_free(r);
+            if (withdrawn) *withdrawn = 1;
             return FERRY_ERR_TIMEOUT;
         }
         /* Sent by rendezvous and not yet taken: ask the receiver to drop
@@ -331,7 +328,7 @@ int port_send(ferry_port_t dest, uint64_t tag, const void *buf, size_t len, unsi
     }
     struct ferry_request *r;
     if ((rc = port_isend(dest, tag, buf, len, flags, &r))) return rc;
-    return finish_send(dest, r, FERRY_FOREVER);
+    return finish_send(dest, r, FERRY_FOREVER, NULL);
 }
 
 FERRY_API int ferry_isend(ferry_port_t dest, const void *buf, size_t len, ferry_request_t *req)
@@ -344,26 +341,62 @@ FERRY_API int ferry_send(ferry_port_t dest, const void *buf, size_t len)
     return port_send(dest, 0, buf, len, 0);
 }
 
+/* The extras of m: its reply port, port names and regions (as heap
+ * offsets; copies made here are flagged in copied). NULL *out: none. */
+static int make_extra(const ferry_message_t *m, struct msg_extra **out, uint8_t *copied)
+{
+    *out = NULL;
+    if (!m->nports && !m->reply.gen && !m->nregions) return FERRY_OK;
+    if (m->nregions && m->dest.rank != (uint32_t)ferry_w.rank && !ferry_is_local((int)m->dest.rank))
+        return FERRY_ERR_PEER; /* no shared heap with another node's ranks */
+    struct msg_extra *x = extra_new(m->reply, (uint32_t)m->nports, (uint32_t)m->nregions);
+    if (!x) return FERRY_ERR_NOMEM;
+    if (m->nports) memcpy(x->ports, m->ports, m->nports * sizeof *m->ports);
+    uint64_t off[FERRY_MSG_REGIONS_MAX];
+    int rc = ool_prepare(m->regions, m->nregions, off, copied);
+    if (rc) {
+        extra_free(x, 0);
+        return rc;
+    }
+    for (size_t i = 0; i < m->nregions; i++)
+        x->regions[i] = (struct msg_region){off[i], m->regions[i].len};
+    *out = x;
+    return FERRY_OK;
+}
+
 FERRY_API int ferry_msg_send(const ferry_message_t *m, enum ferry_send_mode mode, int timeout_ms,
                              ferry_port_t notify)
 {
     if (!m || mode > FERRY_SEND_NOTIFY || (mode == FERRY_SEND_TIMEOUT && timeout_ms < 0) ||
-        m->nports > FERRY_MSG_PORTS_MAX || (m->nports && !m->ports))
+        m->nports > FERRY_MSG_PORTS_MAX || (m->nports && !m->ports) ||
+        m->nregions > FERRY_MSG_REGIONS_MAX || (m->nregions && !m->regions))
         return FERRY_ERR_INVALID;
     if (mode == FERRY_SEND_NOTIFY && (notify.rank >= (uint32_t)ferry_w.size || !notify.gen))
         return FERRY_ERR_INVALID;
-    struct msg_extra *x = NULL;
-    if (m->nports || m->reply.gen) {
-        x = malloc(sizeof *x + m->nports * sizeof *m->ports);
-        if (!x) return FERRY_ERR_NOMEM;
-        x->reply = m->reply;
-        x->nports = (uint32_t)m->nports;
-        if (m->nports) memcpy(x->ports, m->ports, m->nports * sizeof *m->ports);
-    }
-    struct ferry_request *r;
-    int rc = start_send(m->dest, m->id, m->body, m->len, x, 0, mode, notify, &r);
+    int rc = check_dest(m->dest, m->body, m->len);
     if (rc) return rc;
-    return finish_send(m->dest, r, mode == FERRY_SEND_TIMEOUT ? timeout_ms : FERRY_FOREVER);
+    struct msg_extra *x;
+    uint8_t copied[FERRY_MSG_REGIONS_MAX];
+    if ((rc = make_extra(m, &x, copied))) return rc;
+    /* The regions' offsets, kept in case the send fails: then the copies
+     * made here go back to the heap and moved regions stay the sender's. */
+    struct msg_region regions[FERRY_MSG_REGIONS_MAX];
+    size_t nregions = x ? x->nregions : 0;
+    if (nregions) memcpy(regions, x->regions, nregions * sizeof *regions);
+    struct ferry_request *r;
+    int unsent = 0;
+    rc = start_send(m->dest, m->id, m->body, m->len, x, 0, mode, notify, &r);
+    if (rc)
+        unsent = 1;
+    else
+        rc = finish_send(m->dest, r, mode == FERRY_SEND_TIMEOUT ? timeout_ms : FERRY_FOREVER,
+                         &unsent);
+    /* A message that reached the receiver is its to release, even when it
+     * was dropped there; only one that never left is still ours. */
+    if (unsent)
+        for (size_t i = 0; i < nregions; i++)
+            if (copied[i]) ool_release(regions[i].off);
+    return rc;
 }
 
 void send_notification(ferry_port_t to, uint64_t id, ferry_port_t about)

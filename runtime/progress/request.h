@@ -36,10 +36,13 @@ struct ferry_request {
     /* Receive. */
     void *buf;
     size_t cap;
-    ferry_port_t reply;  /* the message's reply port */
-    ferry_port_t *ports; /* where port names go (ferry_msg_recv) */
-    uint32_t ports_cap;  /* room there */
-    uint32_t nports;     /* how many came */
+    ferry_port_t reply;      /* the message's reply port */
+    ferry_port_t *ports;     /* where port names go (ferry_msg_recv) */
+    uint32_t ports_cap;      /* room there */
+    uint32_t nports;         /* how many came */
+    ferry_region_t *regions; /* where out-of-line regions go */
+    uint32_t regions_cap;
+    uint32_t nregions; /* how many came (handed over when the receive succeeded) */
     uint32_t port;
     struct match m;
     struct ferry_pull pull;
