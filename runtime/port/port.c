@@ -75,8 +75,7 @@ static void port_close(struct port_rec *p, int tell)
     struct ferry_msg *m;
     while ((m = p->unexpected.head)) {
         msgq_remove(&p->unexpected, m);
-        if (tell && m->h.kind == FRAME_RTS)
-            send_control((int)m->h.src, FRAME_DEAD, m->rndv.cookie);
+        if (tell && m->h.kind == FRAME_RTS) send_control((int)m->h.src, FRAME_DEAD, m->rndv.cookie);
         msg_free(m);
     }
     if (p->is_set)
