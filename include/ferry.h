@@ -213,6 +213,16 @@ typedef int (*ferry_handler_t)(const ferry_message_t *request, ferry_message_t *
  * waiting on the client (a reply to a dead or full client is dropped). */
 int ferry_serve(ferry_port_t port, ferry_handler_t handler, void *arg);
 
+/* ---- Name service (the bootstrap server) ----
+ * Names (1 to 255 printable characters, no space or '=') bound to port
+ * names, unique in the job, kept by the launcher. A lookup waits until the
+ * name is registered or timeout_ms passes (FERRY_ERR_TIMEOUT; with timeout
+ * 0 an unknown name is FERRY_ERR_NOT_FOUND at once). Only the rank that
+ * registered a name can unregister it. */
+int ferry_name_register(const char *name, ferry_port_t port);
+int ferry_name_lookup(const char *name, ferry_port_t *port, int timeout_ms);
+int ferry_name_unregister(const char *name);
+
 /* ---- Dead ports ----
  * A message with id FERRY_NOTIFY_DEAD_NAME goes to notify when port is
  * destroyed (at once if it is already dead). */

@@ -194,6 +194,7 @@ static void read_signals(struct job *j)
 
 static void on_timers(struct job *j, int64_t now)
 {
+    pmi_server_tick(j->pmi);
     if (j->deadline && now >= j->deadline && j->nrunning > 0 && !j->ending) {
         ferry_report("job exceeded --timeout %d s", j->cfg->timeout_s);
         fail_job(j, 124);
@@ -211,6 +212,8 @@ static int poll_timeout(const struct job *j, int64_t now)
     if (j->deadline && !j->ending) next = j->deadline;
     if (j->kill_at && j->kill_at < next) next = j->kill_at;
     if (j->drain_end && j->drain_end < next) next = j->drain_end;
+    int64_t lookup = pmi_server_next_deadline(j->pmi);
+    if (lookup >= 0 && lookup < next) next = lookup;
     if (next == INT64_MAX) return -1;
     return next <= now ? 0 : (int)(next - now > 60000 ? 60000 : next - now);
 }

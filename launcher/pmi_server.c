@@ -8,9 +8,11 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "launcher/kvs.h"
+#include "launcher/names.h"
 #include "launcher/pmi_server.h"
 #include "runtime/wireup/pmi_wire.h"
 
@@ -28,6 +30,7 @@ struct pmi_server {
     int nin; /* ranks in the current barrier */
     char kvsname[PMI_KVSNAME_MAX + 1];
     struct kvs *kvs;
+    struct names *names;
     struct pmi_server_hooks hooks;
     struct conn *conns;
 };
@@ -42,8 +45,9 @@ struct pmi_server *pmi_server_create(int size, const char *kvsname,
     strcpy(s->kvsname, kvsname);
     s->hooks = *hooks;
     s->kvs = kvs_create();
+    s->names = names_create(size);
     s->conns = calloc((size_t)size, sizeof *s->conns);
-    if (!s->kvs || !s->conns) {
+    if (!s->kvs || !s->names || !s->conns) {
         pmi_server_destroy(s);
         return NULL;
     }
@@ -66,6 +70,7 @@ void pmi_server_destroy(struct pmi_server *s)
         if (s->conns[i].fd >= 0) close(s->conns[i].fd);
     free(s->conns);
     kvs_destroy(s->kvs);
+    names_destroy(s->names);
     free(s);
 }
 
@@ -118,6 +123,9 @@ static const char *answer_name(const char *cmd)
         {"get", "get_result"},
         {"barrier_in", "barrier_out"},
         {"finalize", "finalize_ack"},
+        {"ferry_name_register", "ferry_name_register_result"},
+        {"ferry_name_unregister", "ferry_name_unregister_result"},
+        {"ferry_name_lookup", "ferry_name_lookup_result"},
     };
     for (size_t i = 0; cmd && i < sizeof names / sizeof names[0]; i++)
         if (strcmp(cmd, names[i][0]) == 0) return names[i][1];
@@ -234,6 +242,77 @@ static void get(struct pmi_server *s, int rank, const struct pmi_msg *m)
     answer_error(s, rank, "get_result", why);
 }
 
+static int64_t clock_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The name service's requests (Ferry's, beyond PMI-1): register, unregister
+ * and lookup, which may wait for the name. */
+static void name_request(struct pmi_server *s, int rank, const struct pmi_msg *m)
+{
+    const char *ans = answer_name(m->cmd);
+    const char *name = pmi_get(m, "name");
+    if (!ans) {
+        bad_request(s, rank, "unknown command '%s'", m->cmd);
+        answer_error(s, rank, m->cmd, "unknown_command");
+        return;
+    }
+    if (!names_valid(name)) {
+        bad_request(s, rank, "%s: bad or missing name", m->cmd);
+        answer_error(s, rank, ans, "bad_name");
+        return;
+    }
+    int rc;
+    if (strcmp(m->cmd, "ferry_name_register") == 0) {
+        const char *port = pmi_get(m, "port");
+        rc = port ? names_register(s->names, name, port, rank) : -EINVAL;
+        if (rc == 0) {
+            ANSWER(s, rank, ans, "rc", "0");
+            /* Lookups waiting for it are answered now. */
+            int w;
+            while ((w = names_take_waiter(s->names, name)) >= 0)
+                ANSWER(s, w, "ferry_name_lookup_result", "rc", "0", "port", port);
+            return;
+        }
+        answer_error(s, rank, ans,
+                     rc == -EEXIST   ? "name_in_use"
+                     : rc == -ENOSPC ? "too_many_names"
+                     : rc == -EINVAL ? "bad_port"
+                                     : "out_of_memory");
+    } else if (strcmp(m->cmd, "ferry_name_unregister") == 0) {
+        rc = names_unregister(s->names, name, rank);
+        if (rc == 0)
+            ANSWER(s, rank, ans, "rc", "0");
+        else
+            answer_error(s, rank, ans, rc == -EPERM ? "not_owner" : "not_found");
+    } else {
+        const char *port = names_lookup(s->names, name);
+        long t = -1;
+        if (pmi_get(m, "timeout_ms") && pmi_get_long(m, "timeout_ms", &t) != PMI_WIRE_OK) t = 0;
+        if (port)
+            ANSWER(s, rank, ans, "rc", "0", "port", port);
+        else if (t == 0)
+            answer_error(s, rank, ans, "not_found");
+        else if (names_wait(s->names, rank, name, t < 0 ? -1 : clock_ms() + t) != 0)
+            answer_error(s, rank, ans, "out_of_memory");
+    }
+}
+
+int64_t pmi_server_next_deadline(const struct pmi_server *s)
+{
+    return names_next_deadline(s->names);
+}
+
+void pmi_server_tick(struct pmi_server *s)
+{
+    int r;
+    while ((r = names_take_expired(s->names, clock_ms())) >= 0)
+        answer_error(s, r, "ferry_name_lookup_result", "timeout");
+}
+
 static void handle(struct pmi_server *s, int rank, const struct pmi_msg *m)
 {
     const char *cmd = m->cmd;
@@ -270,6 +349,8 @@ static void handle(struct pmi_server *s, int rank, const struct pmi_msg *m)
         ANSWER(s, rank, "finalize_ack");
     } else if (strcmp(cmd, "abort") == 0) {
         do_abort(s, rank, m);
+    } else if (strncmp(cmd, "ferry_name_", 11) == 0) {
+        name_request(s, rank, m);
     } else {
         bad_request(s, rank, "unknown command '%s'", cmd);
         answer_error(s, rank, cmd, "unknown_command");
@@ -312,6 +393,7 @@ int pmi_server_service(struct pmi_server *s, int rank)
 void pmi_server_rank_gone(struct pmi_server *s, int rank)
 {
     s->conns[rank].gone = 1;
+    names_rank_gone(s->names, rank);
 }
 
 int pmi_server_barrier_stuck(const struct pmi_server *s, int *waiter, int *missing)

@@ -3,6 +3,8 @@
 #ifndef FERRY_LAUNCHER_PMI_SERVER_H
 #define FERRY_LAUNCHER_PMI_SERVER_H
 
+#include <stdint.h>
+
 struct pmi_server;
 
 /* What the server cannot decide alone; it calls back into the launcher. */
@@ -28,6 +30,11 @@ int pmi_server_fd(const struct pmi_server *s, int rank);
 /* Read what rank has sent and answer each complete request. Returns 1 when
  * the connection has just closed (EOF or error), else 0. */
 int pmi_server_service(struct pmi_server *s, int rank);
+
+/* Name lookups wait in the server: when the next one times out (a
+ * CLOCK_MONOTONIC time in ms, -1: none), and answering those that did. */
+int64_t pmi_server_next_deadline(const struct pmi_server *s);
+void pmi_server_tick(struct pmi_server *s);
 
 /* rank's process has ended: it will never join a barrier. */
 void pmi_server_rank_gone(struct pmi_server *s, int rank);

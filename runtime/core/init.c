@@ -122,6 +122,7 @@ FERRY_API int ferry_finalize(void)
     for (size_t i = NTRANSPORTS; i-- > 0;) transports[i]->fini();
     progress_fini();
     ool_fini();
+    names_fini();
     rndv_table_free();
     req_cache_free();
     int rc2 = pmi_client_finalize();

@@ -50,6 +50,7 @@ struct port_rec *port_at(uint32_t index);
 uint32_t port_index_of(const struct port_rec *p);
 /* once: a single-use reply port, whose name carries PORT_ONCE_BIT. */
 int port_alloc_internal(ferry_port_t *port, unsigned qlimit, int once);
+void names_fini(void);
 void watch_add(struct port_rec *p, ferry_port_t port, ferry_port_t notify);
 /* A set got a new member: its waiting receives may take the member's queue. */
 void set_offer_queued(struct port_rec *set, struct port_rec *member);

@@ -119,17 +119,15 @@ int pmi_client_put(const char *key, const char *val)
     return rc ? FERRY_ERR_WIREUP : FERRY_OK;
 }
 
-int pmi_client_fence_progress(int (*progress)(void))
+/* Wait for one answer line, calling progress() meanwhile. */
+static int await_progress(struct pmi_msg *m, const char *cmd, int (*progress)(void))
 {
-    if (pmi.fd < 0) return FERRY_OK;
-    if (pmi_send(pmi.fd, "barrier_in", NULL)) return FERRY_ERR_WIREUP;
-    struct pmi_msg m;
     for (;;) {
-        int rc = pmi_next_msg(&pmi.rd, &m);
-        if (rc == 1) break;
+        int rc = pmi_next_msg(&pmi.rd, m);
+        if (rc == 1) return FERRY_OK;
         if (rc == 0) rc = pmi_reader_fill(&pmi.rd);
         if (rc < 0) {
-            ferry_log("PMI: no answer to barrier_in: %s", pmi_wire_strerror(rc));
+            ferry_log("PMI: no answer to %s: %s", cmd, pmi_wire_strerror(rc));
             return FERRY_ERR_WIREUP;
         }
         /* Nothing yet: serve peers meanwhile, and doze when idle. */
@@ -138,6 +136,29 @@ int pmi_client_fence_progress(int (*progress)(void))
             poll(&pfd, 1, 1);
         }
     }
+}
+
+int pmi_client_request(struct pmi_msg *ans, const char *expect, int (*progress)(void),
+                       const char *cmd, const char *k1, const char *v1, const char *k2,
+                       const char *v2)
+{
+    if (pmi.fd < 0) return FERRY_ERR_WIREUP;
+    if (pmi_send(pmi.fd, cmd, k1, v1, k2, v2, NULL)) return FERRY_ERR_WIREUP;
+    int rc = await_progress(ans, cmd, progress);
+    if (rc) return rc;
+    if (strcmp(ans->cmd, expect) != 0) {
+        ferry_log("PMI: answer to %s was %s, expected %s", cmd, ans->cmd, expect);
+        return FERRY_ERR_WIREUP;
+    }
+    return FERRY_OK;
+}
+
+int pmi_client_fence_progress(int (*progress)(void))
+{
+    if (pmi.fd < 0) return FERRY_OK;
+    if (pmi_send(pmi.fd, "barrier_in", NULL)) return FERRY_ERR_WIREUP;
+    struct pmi_msg m;
+    if (await_progress(&m, "barrier_in", progress)) return FERRY_ERR_WIREUP;
     if (strcmp(m.cmd, "barrier_out") != 0) {
         ferry_log("PMI: answer to barrier_in was %s", m.cmd);
         return FERRY_ERR_WIREUP;

@@ -15,6 +15,12 @@ int pmi_client_fence(void);
  * this rank (finalize) are served; progress returns its event count. */
 int pmi_client_fence_progress(int (*progress)(void));
 int pmi_client_get(const char *key, char *val, size_t cap);
+/* Send cmd with up to two key/value pairs (NULL to stop) and wait for the
+ * answer named expect, calling progress() meanwhile. Not for singletons. */
+struct pmi_msg;
+int pmi_client_request(struct pmi_msg *ans, const char *expect, int (*progress)(void),
+                       const char *cmd, const char *k1, const char *v1, const char *k2,
+                       const char *v2);
 int pmi_client_abort(int code, const char *msg);
 int pmi_client_finalize(void);
 
