@@ -54,6 +54,12 @@ static int wait_hook(void *arg)
 
 void mpi_wait_until(int (*done)(void *), void *arg)
 {
+    /* No background work can start while this waits: when there is none,
+     * wait on the condition alone. */
+    if (!mpi_s.bg_active) {
+        progress_wait(done, arg, FERRY_FOREVER);
+        return;
+    }
     struct waiter w = {done, arg};
     progress_wait(wait_hook, &w, FERRY_FOREVER);
 }

@@ -438,22 +438,6 @@ _Noreturn void mpi_abort_job(int code);
         if (__builtin_expect(!mpi_s.initialized, 0)) return mpi_err_state(fn);                     \
     } while (0)
 
-/* Validation shared by many calls; each returns MPI_SUCCESS or raises. */
-int check_comm(MPI_Comm h, const char *fn, struct mpi_comm **out);
-int check_dtype(struct mpi_comm *c, MPI_Datatype h, const char *fn, struct mpi_dtype **out);
-int check_count(struct mpi_comm *c, int count, const char *fn);
-int check_buf(struct mpi_comm *c, const void *buf, int count, const struct mpi_dtype *t,
-              const char *fn);
-int check_dest(struct mpi_comm *c, int dest, const char *fn);
-int check_source(struct mpi_comm *c, int source, const char *fn);
-int check_send_tag(struct mpi_comm *c, int tag, const char *fn);
-int check_recv_tag(struct mpi_comm *c, int tag, const char *fn);
-/* All argument checks of a send or a receive. */
-int check_send(MPI_Comm comm, const void *buf, int count, MPI_Datatype type, int dest, int tag,
-               const char *fn, struct mpi_comm **c, struct mpi_dtype **t);
-int check_recv(MPI_Comm comm, void *buf, int count, MPI_Datatype type, int source, int tag,
-               const char *fn, struct mpi_comm **c, struct mpi_dtype **t);
-
 /* --- attributes (attr.c) --- */
 
 void keyvals_init(void);
@@ -473,5 +457,7 @@ struct mpi_msg {
     struct mpi_comm *comm; /* referenced */
 };
 void msgs_fini(void);
+
+#include "runtime/mpi/check.h"
 
 #endif

@@ -25,8 +25,11 @@ static int send_wait(struct mpi_comm *c, const void *buf, int count, struct mpi_
     return rc ? p2p_raise(c, rc, fn, NULL) : MPI_SUCCESS;
 }
 
-static inline int send(const void *buf, int count, MPI_Datatype type, int dest, int tag,
-                       MPI_Comm comm, enum send_mode mode, const char *fn)
+/* Every check, then the send: the general path, and where errors are
+ * raised. */
+__attribute__((noinline)) static int send(const void *buf, int count, MPI_Datatype type, int dest,
+                                          int tag, MPI_Comm comm, enum send_mode mode,
+                                          const char *fn)
 {
     struct mpi_comm *c;
     struct mpi_dtype *t;
@@ -34,7 +37,6 @@ static inline int send(const void *buf, int count, MPI_Datatype type, int dest, 
     if (rc) return rc;
     if (dest == MPI_PROC_NULL) return MPI_SUCCESS;
     const void *p;
-    /* The fast path: the user's bytes go straight to the port. */
     if (dt_span(t, count, buf, &p) && !mpi_s.bg_active) {
         rc = port_send(mpi_port_of(comm_world_rank(c, dest)), p2p_tag(c, tag), p,
                        (size_t)count * (size_t)t->size, mode == SM_SYNC ? PORT_SEND_SYNC : 0);
@@ -43,25 +45,50 @@ static inline int send(const void *buf, int count, MPI_Datatype type, int dest, 
     return send_wait(c, buf, count, t, dest, tag, mode, fn);
 }
 
+__attribute__((cold, noinline)) static int send_failed(MPI_Comm comm, int rc, const char *fn)
+{
+    return p2p_raise(comm_get(comm), mpi_class_of(rc), fn, NULL);
+}
+
+/* The common case in a few compares: a valid contiguous send with no
+ * background work, straight to the port. Anything else takes the general
+ * path, which checks everything again and raises errors. */
+static inline int send_fast(const void *buf, int count, MPI_Datatype type, int dest, int tag,
+                            MPI_Comm comm, enum send_mode mode, const char *fn)
+{
+    struct mpi_comm *c = comm_get(comm);
+    struct mpi_dtype *t = dtype_get(type);
+    if (__builtin_expect(c && t && t->contig && t->committed && count >= 0 && tag >= 0 &&
+                             (unsigned)dest < (unsigned)c->size && (buf || !count) &&
+                             mpi_s.initialized && !mpi_s.bg_active,
+                         1)) {
+        int rc = port_send(mpi_port_of(comm_world_rank(c, dest)), p2p_tag(c, tag),
+                           addr_add(buf, t->blocks[0].off), (size_t)count * (size_t)t->size,
+                           mode == SM_SYNC ? PORT_SEND_SYNC : 0);
+        return __builtin_expect(rc == 0, 1) ? MPI_SUCCESS : send_failed(comm, rc, fn);
+    }
+    return send(buf, count, type, dest, tag, comm, mode, fn);
+}
+
 #pragma weak MPI_Send = PMPI_Send
 FERRY_API int PMPI_Send(const void *buf, int count, MPI_Datatype type, int dest, int tag,
                         MPI_Comm comm)
 {
-    return send(buf, count, type, dest, tag, comm, SM_STANDARD, "MPI_Send");
+    return send_fast(buf, count, type, dest, tag, comm, SM_STANDARD, "MPI_Send");
 }
 
 #pragma weak MPI_Ssend = PMPI_Ssend
 FERRY_API int PMPI_Ssend(const void *buf, int count, MPI_Datatype type, int dest, int tag,
                          MPI_Comm comm)
 {
-    return send(buf, count, type, dest, tag, comm, SM_SYNC, "MPI_Ssend");
+    return send_fast(buf, count, type, dest, tag, comm, SM_SYNC, "MPI_Ssend");
 }
 
 #pragma weak MPI_Rsend = PMPI_Rsend
 FERRY_API int PMPI_Rsend(const void *buf, int count, MPI_Datatype type, int dest, int tag,
                          MPI_Comm comm)
 {
-    return send(buf, count, type, dest, tag, comm, SM_READY, "MPI_Rsend");
+    return send_fast(buf, count, type, dest, tag, comm, SM_READY, "MPI_Rsend");
 }
 
 static int isend(const void *buf, int count, MPI_Datatype type, int dest, int tag, MPI_Comm comm,

@@ -18,6 +18,7 @@ void status_from_port(MPI_Status *st, const ferry_status_t *fs, struct mpi_comm 
 static int status_type(const MPI_Status *st, MPI_Datatype type, const char *fn,
                        struct mpi_dtype **t)
 {
+    *t = NULL;
     MPI_CHECK_INIT(fn);
     if (status_ignored(st)) return mpi_err(NULL, MPI_ERR_ARG, fn, "null or ignored status");
     return check_dtype(NULL, type, fn, t);
