@@ -69,10 +69,12 @@ FERRY_API int PMPI_Alloc_mem(MPI_Aint size, MPI_Info info, void *baseptr)
     if (info != MPI_INFO_NULL)
         return mpi_err(NULL, MPI_ERR_INFO, FN, "invalid info object %#x", (unsigned)info);
     if (!baseptr) return mpi_err(NULL, MPI_ERR_ARG, FN, "null result pointer");
-    /* Process memory for now; from the node's shared heap once Ferry has
-     * one, so that sends from it pass by pointer. */
-    void *p = malloc(size ? (size_t)size : 1);
-    if (!p) return mpi_err(NULL, MPI_ERR_NO_MEM, FN, "cannot allocate %ld bytes", (long)size);
+    /* From the node's shared heap, where the other ranks of the node can
+     * reach it; process memory when the heap is full. */
+    void *p;
+    if (ferry_mem_alloc(size ? (size_t)size : 1, &p) != FERRY_OK &&
+        !(p = malloc(size ? (size_t)size : 1)))
+        return mpi_err(NULL, MPI_ERR_NO_MEM, FN, "cannot allocate %ld bytes", (long)size);
     *(void **)baseptr = p;
     return MPI_SUCCESS;
 }
@@ -81,7 +83,8 @@ FERRY_API int PMPI_Alloc_mem(MPI_Aint size, MPI_Info info, void *baseptr)
 FERRY_API int PMPI_Free_mem(void *base)
 {
     MPI_CHECK_INIT("MPI_Free_mem");
-    free(base);
+    /* Not a block of the heap: the fallback's. */
+    if (base && ferry_mem_free(base) == FERRY_ERR_INVALID) free(base);
     return MPI_SUCCESS;
 }
 

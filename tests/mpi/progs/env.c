@@ -70,6 +70,18 @@ int main(int argc, char **argv)
                                   (rank - 1 + size) % size, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE));
     CHECK_INT(mem[999], (rank - 1 + size) % size + 999);
     CHECK_OK(MPI_Free_mem(mem));
+    /* Large ones too, sent by rendezvous from and into them. */
+    enum { BIG = 1 << 19 };
+    int *out, *in;
+    CHECK_OK(MPI_Alloc_mem(BIG * sizeof(int), MPI_INFO_NULL, &out));
+    CHECK_OK(MPI_Alloc_mem(BIG * sizeof(int), MPI_INFO_NULL, &in));
+    CHECK(out != in);
+    for (int i = 0; i < BIG; i++) out[i] = rank * 7 + i;
+    CHECK_OK(MPI_Sendrecv(out, BIG, MPI_INT, (rank + 1) % size, 1, in, BIG, MPI_INT,
+                          (rank - 1 + size) % size, 1, MPI_COMM_WORLD, MPI_STATUS_IGNORE));
+    for (int i = 0; i < BIG; i++) CHECK_INT(in[i], (rank - 1 + size) % size * 7 + i);
+    CHECK_OK(MPI_Free_mem(out));
+    CHECK_OK(MPI_Free_mem(in));
 
     CHECK_OK(MPI_Pcontrol(1));
     CHECK_OK(MPI_Pcontrol(0, "ignored"));
