@@ -136,18 +136,38 @@ void mreq_orphan(struct mpi_req *r)
     }
 }
 
+/* An operation still going at MPI_Finalize (the program's error): a
+ * receive is withdrawn, a send is left to the runtime with its buffer. */
+static void abandon(struct mpi_req *r)
+{
+    if (!r->active || mreq_done(r) || r->kind == MR_SCHED) return;
+    if (r->kind == MR_RECV && port_recv_cancel(r->fr)) {
+        req_free(r->fr);
+        r->fr = NULL;
+        r->cancelled = 1;
+    } else if (r->kind == MR_RECV) {
+        ferry_wait(&r->fr, NULL); /* matched: its data is arriving */
+    } else {
+        r->fr->internal = 1;
+        r->fr = NULL;
+        r->tmp = NULL; /* the send may still read it */
+    }
+}
+
 void reqs_fini(void)
 {
     /* Requests the program left behind, then the cache. */
     for (uint32_t i = 1; i < mpi_s.reqs.n; i++) {
         struct mpi_req *r = mpi_s.reqs.slot[i];
         if (!r) continue;
+        abandon(r);
         if (r->active) mreq_finish(r, NULL);
         mreq_free(r);
     }
     while (orphans) {
         struct mpi_req *r = orphans;
         orphans = r->orphan_next;
+        abandon(r);
         mreq_finish(r, NULL);
         mreq_free(r);
     }

@@ -82,15 +82,44 @@ FERRY_API int PMPI_Sendrecv_replace(void *buf, int count, MPI_Datatype type, int
     if ((rc = check_send(comm, buf, count, type, dest, stag, FN, &c, &t)) ||
         (rc = check_recv(comm, buf, count, type, source, rtag, FN, &c, &t)))
         return rc;
-    /* The message arrives into a packed copy and replaces buf once the
+    /* The message arrives packed into a copy and replaces buf once the
      * send no longer needs it. */
     size_t len = (size_t)count * (size_t)t->size;
-    void *in = len ? malloc(len) : NULL;
+    void *in = len ? malloc(len) : NULL, *stmp = NULL;
     if (len && !in) return mpi_err(c, MPI_ERR_NO_MEM, FN, "out of memory");
+    struct two w = {NULL, NULL};
+    if (source != MPI_PROC_NULL) {
+        struct match m = p2p_match(c, source, rtag);
+        if ((rc = port_irecv(mpi_s.port, &m, in, len, PORT_RECV_CONSUME, &w.r))) {
+            free(in);
+            return p2p_raise(c, mpi_class_of(rc), FN, NULL);
+        }
+    }
+    if (dest != MPI_PROC_NULL &&
+        (rc = p2p_start_send(c, buf, count, t, dest, stag, SM_STANDARD, &w.s, &stmp))) {
+        if (w.r && port_recv_cancel(w.r))
+            req_free(w.r);
+        else if (w.r) {
+            mpi_wait_until(both_done, &w);
+            ferry_wait(&w.r, NULL);
+        }
+        free(in);
+        return p2p_raise(c, rc, FN, NULL);
+    }
+    mpi_wait_until(both_done, &w);
+    int serr = w.s ? mpi_class_of(ferry_wait(&w.s, NULL)) : MPI_SUCCESS;
+    free(stmp);
     MPI_Status local, *st = status_ignored(status) ? &local : status;
-    struct mpi_dtype *bytes = dtype_get(MPI_BYTE);
-    rc = exchange(c, buf, count, t, dest, stag, in, (int)len, bytes, source, rtag, st, FN);
-    if (!rc && source != MPI_PROC_NULL) dt_unpack(t, count, in, st->ferry_count, buf);
+    int rerr = MPI_SUCCESS;
+    if (w.r) {
+        ferry_status_t fs;
+        rerr = mpi_class_of(ferry_wait(&w.r, &fs));
+        status_from_port(st, &fs, c, len, rerr);
+        dt_unpack(t, count, in, st->ferry_count, buf);
+    } else {
+        status_proc_null(st);
+    }
     free(in);
-    return rc;
+    if (rerr) return p2p_raise(c, rerr, FN, st);
+    return serr ? p2p_raise(c, serr, FN, NULL) : MPI_SUCCESS;
 }
