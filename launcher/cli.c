@@ -17,7 +17,8 @@ enum opt_id {
     OPT_TIMEOUT,
     OPT_VERBOSE,
     OPT_HELP,
-    OPT_VERSION
+    OPT_VERSION,
+    OPT_NO_ABORT
 };
 
 struct opt {
@@ -33,6 +34,7 @@ static const struct opt opts[] = {
     {"tag-output", OPT_TAG, 0},
     {"bind-to", OPT_BIND, 1},
     {"oversubscribe", OPT_OVERSUB, 0},
+    {"no-abort-on-exit", OPT_NO_ABORT, 0},
     {"timeout", OPT_TIMEOUT, 1},
     {"verbose", OPT_VERBOSE, 0},
     {"v", OPT_VERBOSE, 0},
@@ -113,6 +115,9 @@ static int apply(struct ferry_cli *c, const char *opt, const struct opt *o, cons
         return 0;
     case OPT_OVERSUB:
         c->oversubscribe = 1;
+        return 0;
+    case OPT_NO_ABORT:
+        c->no_abort = 1;
         return 0;
     case OPT_VERBOSE:
         c->verbose = 1;
@@ -204,6 +209,8 @@ void ferry_cli_usage(FILE *f)
           "  --bind-to core|none  bind rank i to core (i mod cores); default: core when\n"
           "                       ranks <= cores, else none\n"
           "  --oversubscribe      accepted for compatibility (more ranks than cores is allowed)\n"
+          "  --no-abort-on-exit   a rank that exits does not end the job: the others see its\n"
+          "                       ports as dead; the exit code is still the first failure's\n"
           "  --timeout S          end the job after S seconds (exit code 124)\n"
           "  -v, --verbose        print job details on stderr\n"
           "  -h, --help           print this help and exit\n"

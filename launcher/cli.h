@@ -18,6 +18,7 @@ enum ferry_bind {
 struct ferry_cli {
     int np; /* 1 unless -n was given */
     int help, version, verbose, tag_output, oversubscribe;
+    int no_abort; /* --no-abort-on-exit */
     enum ferry_bind bind;
     int timeout_s; /* 0: none */
     /* -x arguments as given ("VAR" or "VAR=value"); point into argv. */

@@ -94,6 +94,11 @@ static void fail_job(struct job *j, int status)
     end_ranks(j, SIGTERM);
 }
 
+static void remember_failure(struct job *j, int status)
+{
+    decide(j, status);
+}
+
 static void on_abort(void *ctx, int rank, long code, const char *msg)
 {
     struct job *j = ctx;
@@ -137,20 +142,24 @@ static void rank_exited(struct job *j, int i, int st)
     io_stream_drain(&r->err);
     pmi_server_rank_gone(j->pmi, i);
 
+    /* With --no-abort-on-exit a failure is reported and remembered for the
+     * exit code, the others go on and are told the rank is gone. */
+    void (*failed)(struct job *, int) = j->cfg->no_abort ? remember_failure : fail_job;
     if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
         if (j->cfg->verbose) ferry_report("rank %d (pid %d) exited with code 0", i, (int)r->pid);
     } else if (!j->ending) {
         char desc[96];
         if (WIFEXITED(st)) {
             ferry_report("rank %d (pid %d) exited with code %d", i, (int)r->pid, WEXITSTATUS(st));
-            fail_job(j, WEXITSTATUS(st));
+            failed(j, WEXITSTATUS(st));
         } else {
             int sig = WTERMSIG(st);
             ferry_report("rank %d (pid %d) killed by signal %s", i, (int)r->pid,
                          ferry_signal_desc(sig, desc, sizeof desc));
-            fail_job(j, 128 + sig);
+            failed(j, 128 + sig);
         }
     }
+    if (j->cfg->no_abort) pmi_server_announce_exit(j->pmi, i);
     check_barrier(j);
 }
 

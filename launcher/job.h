@@ -10,6 +10,7 @@ struct job_config {
     int tag_output;
     int verbose;
     int timeout_s; /* 0: none */
+    int no_abort;  /* --no-abort-on-exit */
 };
 
 /* Run the job to its end; returns ferryrun's exit status. */

@@ -85,6 +85,7 @@ int main(int argc, char **argv)
         .tag_output = cli.tag_output,
         .verbose = cli.verbose,
         .timeout_s = cli.timeout_s,
+        .no_abort = cli.no_abort,
     };
     struct bind_plan *plan = NULL;
     if (cli.bind != FERRY_BIND_NONE) {

@@ -33,6 +33,7 @@ struct pmi_server {
     struct names *names;
     struct pmi_server_hooks hooks;
     struct conn *conns;
+    int lenient; /* ranks that exited count as in every barrier */
 };
 
 struct pmi_server *pmi_server_create(int size, const char *kvsname,
@@ -168,6 +169,21 @@ static void do_abort(struct pmi_server *s, int rank, const struct pmi_msg *m)
     if (s->hooks.on_abort) s->hooks.on_abort(s->hooks.ctx, rank, code, msg);
 }
 
+/* Release the barrier when every rank is in it (or, when lenient, gone). */
+static void barrier_try(struct pmi_server *s)
+{
+    int have = s->nin;
+    if (s->lenient)
+        for (int i = 0; i < s->size; i++) have += s->conns[i].gone && !s->conns[i].in_barrier;
+    if (have < s->size || s->nin == 0) return;
+    s->nin = 0;
+    for (int i = 0; i < s->size; i++) {
+        if (!s->conns[i].in_barrier) continue;
+        s->conns[i].in_barrier = 0;
+        ANSWER(s, i, "barrier_out");
+    }
+}
+
 static void barrier_in(struct pmi_server *s, int rank)
 {
     struct conn *c = &s->conns[rank];
@@ -177,12 +193,8 @@ static void barrier_in(struct pmi_server *s, int rank)
         return;
     }
     c->in_barrier = 1;
-    if (++s->nin < s->size) return;
-    s->nin = 0;
-    for (int i = 0; i < s->size; i++) {
-        s->conns[i].in_barrier = 0;
-        ANSWER(s, i, "barrier_out");
-    }
+    s->nin++;
+    barrier_try(s);
 }
 
 /* The kvsname and key of a put/get; answers the error itself when bad. */
@@ -396,8 +408,19 @@ void pmi_server_rank_gone(struct pmi_server *s, int rank)
     names_rank_gone(s->names, rank);
 }
 
+void pmi_server_announce_exit(struct pmi_server *s, int rank)
+{
+    char r[16];
+    snprintf(r, sizeof r, "%d", rank);
+    s->lenient = 1;
+    for (int i = 0; i < s->size; i++)
+        if (i != rank && !s->conns[i].gone) ANSWER(s, i, "ferry_event_rank_exited", "rank", r);
+    barrier_try(s);
+}
+
 int pmi_server_barrier_stuck(const struct pmi_server *s, int *waiter, int *missing)
 {
+    if (s->lenient) return 0;
     if (s->nin == 0) return 0;
     int w = -1, g = -1;
     for (int i = 0; i < s->size; i++) {

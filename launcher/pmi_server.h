@@ -38,6 +38,9 @@ void pmi_server_tick(struct pmi_server *s);
 
 /* rank's process has ended: it will never join a barrier. */
 void pmi_server_rank_gone(struct pmi_server *s, int rank);
+/* rank has ended and the job goes on (--no-abort-on-exit): tell the other
+ * ranks, and from now on count ended ranks as present in barriers. */
+void pmi_server_announce_exit(struct pmi_server *s, int rank);
 /* Whether the current barrier can never complete: *waiter waits in it and
  * *missing has ended without entering it. */
 int pmi_server_barrier_stuck(const struct pmi_server *s, int *waiter, int *missing);

@@ -13,6 +13,7 @@
 #include "runtime/progress/progress.h"
 #include "runtime/progress/request.h"
 #include "runtime/wireup/pmi_client.h"
+#include "runtime/wireup/pmi_wire.h"
 
 #define NODE_KEY_MAX 300
 
@@ -84,6 +85,14 @@ static int choose_transports(void)
     return FERRY_OK;
 }
 
+static void on_launcher_event(const struct pmi_msg *m)
+{
+    long rank;
+    if (strcmp(m->cmd, "ferry_event_rank_exited") == 0 &&
+        pmi_get_long(m, "rank", &rank) == PMI_WIRE_OK && rank >= 0 && rank < ferry_w.size)
+        peer_died((int)rank);
+}
+
 FERRY_API int ferry_init(int *argc, char ***argv)
 {
     if (ferry_w.initialized) return FERRY_OK;
@@ -99,6 +108,7 @@ FERRY_API int ferry_init(int *argc, char ***argv)
         world_free(&ferry_w);
         return rc;
     }
+    pmi_client_on_event(on_launcher_event);
     ferry_w.initialized = 1;
     return FERRY_OK;
 }
@@ -123,6 +133,7 @@ FERRY_API int ferry_finalize(void)
     progress_fini();
     ool_fini();
     names_fini();
+    watch_fini();
     rndv_table_free();
     req_cache_free();
     int rc2 = pmi_client_finalize();

@@ -16,7 +16,7 @@ struct ferry_peer {
     /* Frames that found no room in the transport, sent in order later. */
     struct ferry_request *pend_head, *pend_tail;
     struct ferry_peer *pend_next; /* in the world's list of peers with pending frames */
-    uint64_t wk_seq;              /* next sequence number to this peer's well-known port */
+    uint8_t dead;                 /* the rank has exited */
 };
 
 struct ferry_world {

@@ -83,6 +83,24 @@ struct dest *dest_get(ferry_port_t d)
     return e;
 }
 
+static void dest_kill(struct dest *e)
+{
+    e->dead = 1;
+    e->credits = 0;
+    struct ferry_request *r;
+    while ((r = e->waitq.head)) {
+        reqq_remove(&e->waitq, r);
+        req_complete(r, FERRY_ERR_DEAD_PORT);
+    }
+}
+
+void dest_rank_died(uint32_t rank)
+{
+    if (wk && wk[rank].gen) dest_kill(&wk[rank]);
+    for (size_t i = 0; i < capdests; i++)
+        if (dests[i] && dests[i]->rank == rank) dest_kill(dests[i]);
+}
+
 void dest_fini(void)
 {
     for (size_t i = 0; i < capdests; i++) free(dests[i]);
@@ -154,16 +172,9 @@ void flow_on_sender_frame(const struct ferry_hdr *h, const void *payload, size_t
             flow_request(e, 0);
         }
         break;
-    case FRAME_PORT_DEAD: {
-        e->dead = 1;
-        e->credits = 0;
-        struct ferry_request *r;
-        while ((r = e->waitq.head)) {
-            reqq_remove(&e->waitq, r);
-            req_complete(r, FERRY_ERR_DEAD_PORT);
-        }
+    case FRAME_PORT_DEAD:
+        dest_kill(e);
         break;
-    }
     case FRAME_ROOM:
         if (e->notify_pending) {
             e->notify_pending = 0;
@@ -263,10 +274,7 @@ void flow_on_receiver_frame(const struct ferry_hdr *h, const void *payload, size
 {
     struct port_rec *p = port_lookup(h->port, h->gen);
     if (h->kind == FRAME_WATCH) {
-        ferry_port_t notify;
-        if (len != sizeof notify) return;
-        memcpy(&notify, payload, sizeof notify);
-        watch_add(p, (ferry_port_t){(uint32_t)ferry_w.rank, h->port, h->gen}, notify);
+        watch_add(p, h->port, h->gen, h->src);
         return;
     }
     if (h->kind == FRAME_CANCEL) {

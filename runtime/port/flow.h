@@ -28,7 +28,8 @@ enum flow_frame {
     FRAME_ROOM,            /* receiver: your notify-mode message was taken */
     FRAME_CANCEL,          /* sender: withdraw the large send hdr.tag (cookie) */
     FRAME_CANCELLED,       /* receiver: it was withdrawn before any receive took it */
-    FRAME_WATCH,           /* anyone: tell me (payload: a port name) when this port dies */
+    FRAME_WATCH,           /* anyone: tell me when this port dies */
+    FRAME_WATCH_FIRED,     /* owner: the port you watch died */
 };
 
 /* Frame flags (hdr.flags). */
@@ -56,6 +57,8 @@ struct dest {
 /* The state for a destination, created on first use (NULL: out of memory). */
 struct dest *dest_get(ferry_port_t d);
 void dest_fini(void);
+/* A rank died: every dest of it is dead, and what waits for credits fails. */
+void dest_rank_died(uint32_t rank);
 
 /* Ask for credits unless a request is outstanding; a probe is answered at
  * once, with no credits when the port is full. */

@@ -236,6 +236,9 @@ void frame_arrived(const struct ferry_hdr *h, const void *payload, size_t len)
     case FRAME_ROOM:
         flow_on_sender_frame(h, payload, len);
         break;
+    case FRAME_WATCH_FIRED:
+        watch_on_fired(h);
+        break;
     case FRAME_CREDIT_REQ:
     case FRAME_CREDIT_RETURN:
     case FRAME_WATCH:

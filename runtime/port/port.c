@@ -1,5 +1,5 @@
 /* The port table: allocation, destruction, limits, status, port sets and
- * dead-port watches. */
+ * the bookkeeping of a port's death. */
 #include <stdlib.h>
 
 #include "include/ferry.h"
@@ -12,12 +12,6 @@
 
 static struct port_rec *ports;
 static uint32_t nports, cap_ports;
-
-/* Someone to tell when a port dies. */
-struct watch {
-    struct watch *next;
-    ferry_port_t notify;
-};
 
 static void port_open(struct port_rec *p, unsigned qlimit)
 {
@@ -85,12 +79,7 @@ static void port_close(struct port_rec *p, int tell)
     free(p->members);
     if (tell) flow_port_closed(p, index);
     flow_port_free(p);
-    while (p->watchers) {
-        struct watch *w = p->watchers;
-        p->watchers = w->next;
-        if (tell) send_notification(w->notify, FERRY_NOTIFY_DEAD_NAME, name);
-        free(w);
-    }
+    watch_port_closed(p, index, name.gen, tell);
     p->alive = 0;
     p->gen++;
 }
@@ -257,30 +246,4 @@ FERRY_API int ferry_portset_remove(ferry_port_t set, ferry_port_t port)
     set_remove_member(s, port_index_of(p));
     p->set = NO_SET;
     return FERRY_OK;
-}
-
-void watch_add(struct port_rec *p, ferry_port_t port, ferry_port_t notify)
-{
-    struct watch *w = p ? malloc(sizeof *w) : NULL;
-    if (!w) {
-        /* Dead already (or no memory to remember): say so now. */
-        send_notification(notify, FERRY_NOTIFY_DEAD_NAME, port);
-        return;
-    }
-    w->notify = notify;
-    w->next = p->watchers;
-    p->watchers = w;
-}
-
-FERRY_API int ferry_port_notify_dead(ferry_port_t port, ferry_port_t notify)
-{
-    if (!ferry_w.initialized) return FERRY_ERR_NOT_INIT;
-    if (port.rank >= (uint32_t)ferry_w.size || notify.rank >= (uint32_t)ferry_w.size)
-        return FERRY_ERR_INVALID;
-    if (!ferry_w.peers[port.rank].tp) return FERRY_ERR_PEER;
-    struct ferry_hdr h = {.src = (uint32_t)ferry_w.rank,
-                          .kind = FRAME_WATCH,
-                          .port = port.index & ~PORT_ONCE_BIT,
-                          .gen = port.gen};
-    return send_control_hdr((int)port.rank, &h, &notify, sizeof notify);
 }

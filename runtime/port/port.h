@@ -51,7 +51,14 @@ uint32_t port_index_of(const struct port_rec *p);
 /* once: a single-use reply port, whose name carries PORT_ONCE_BIT. */
 int port_alloc_internal(ferry_port_t *port, unsigned qlimit, int once);
 void names_fini(void);
-void watch_add(struct port_rec *p, ferry_port_t port, ferry_port_t notify);
+/* Dead-name notifications (watch.c): the owner's and the watcher's side. */
+void watch_add(struct port_rec *p, uint32_t index, uint32_t gen, uint32_t watcher);
+void watch_port_closed(struct port_rec *p, uint32_t index, uint32_t gen, int tell);
+void watch_on_fired(const struct ferry_hdr *h);
+void watch_rank_died(uint32_t rank);
+void watch_fini(void);
+/* A rank of the job has exited: its ports are dead to this rank (death.c). */
+void peer_died(int rank);
 /* A set got a new member: its waiting receives may take the member's queue. */
 void set_offer_queued(struct port_rec *set, struct port_rec *member);
 

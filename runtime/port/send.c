@@ -111,6 +111,7 @@ static int check_dest(ferry_port_t dest, const void *buf, size_t len)
     if (dest.rank >= (uint32_t)ferry_w.size || dest.gen == 0 || (!buf && len))
         return FERRY_ERR_INVALID;
     if (!ferry_w.peers[dest.rank].tp) return FERRY_ERR_PEER;
+    if (ferry_w.peers[dest.rank].dead) return FERRY_ERR_DEAD_PORT;
     return FERRY_OK;
 }
 

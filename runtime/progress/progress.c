@@ -8,6 +8,7 @@
 #include "runtime/port/port.h"
 #include "runtime/progress/progress.h"
 #include "runtime/progress/request.h"
+#include "runtime/wireup/pmi_client.h"
 
 #define MAX_TRANSPORTS 4
 
@@ -114,6 +115,11 @@ int progress_wait(int (*done)(void *), void *arg, int timeout_ms)
         if (yields < pg.yields) {
             yields++;
             sched_yield();
+            continue;
+        }
+        /* Before sleeping: has the launcher said a rank exited? */
+        if (pmi_client_poll_events()) {
+            idle = 0;
             continue;
         }
         /* Queued frames wait for ring space, which no doorbell announces:

@@ -95,6 +95,17 @@ void rndv_unregister(uint64_t cookie)
     free_head = i;
 }
 
+void rndv_fail_peer(int rank, int error)
+{
+    for (uint32_t i = 0; i < nslots; i++) {
+        struct ferry_request *r = slots[i].r;
+        if (!r || r->peer != rank) continue;
+        rndv_unregister((uint64_t)i << 32 | slots[i].gen);
+        r->cookie = 0;
+        req_complete(r, error);
+    }
+}
+
 void rndv_table_free(void)
 {
     free(slots);

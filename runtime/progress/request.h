@@ -59,5 +59,7 @@ uint64_t rndv_register(struct ferry_request *r);
 struct ferry_request *rndv_lookup(uint64_t cookie);
 void rndv_unregister(uint64_t cookie);
 void rndv_table_free(void);
+/* Complete every large send to rank still waiting for its FIN. */
+void rndv_fail_peer(int rank, int error);
 
 #endif

@@ -22,6 +22,36 @@ static struct {
     size_t nkv;
 } pmi = {.fd = -1};
 
+/* Lines the launcher sends unasked (a rank exited): never an answer. */
+static void (*event_fn)(const struct pmi_msg *m);
+static int in_request; /* an answer is awaited: events are read with it */
+
+static int take_event(const struct pmi_msg *m)
+{
+    if (strncmp(m->cmd, "ferry_event_", 12) != 0) return 0;
+    if (event_fn) event_fn(m);
+    return 1;
+}
+
+void pmi_client_on_event(void (*fn)(const struct pmi_msg *m))
+{
+    event_fn = fn;
+}
+
+int pmi_client_poll_events(void)
+{
+    if (pmi.fd < 0 || in_request) return 0;
+    struct pmi_msg m;
+    int n = 0;
+    for (;;) {
+        int rc = pmi_next_msg(&pmi.rd, &m);
+        if (rc == 0 && (rc = pmi_reader_fill(&pmi.rd)) > 0) continue;
+        if (rc <= 0) return n;
+        if (!take_event(&m)) ferry_log("PMI: dropping an unexpected line '%s'", m.cmd);
+        n++;
+    }
+}
+
 static int env_int(const char *name, int *out)
 {
     const char *s = getenv(name);
@@ -49,7 +79,8 @@ static int call(struct pmi_msg *ans, const char *expect, const char *cmd, ...)
     va_end(ap);
     int rc = pmi_send(pmi.fd, cmd, kv[0], kv[1], kv[2], kv[3], kv[4], kv[5], kv[6], kv[7], NULL);
     if (rc) return FERRY_ERR_WIREUP;
-    rc = pmi_read_msg(&pmi.rd, ans);
+    while (!(rc = pmi_read_msg(&pmi.rd, ans)) && take_event(ans)) {
+    }
     if (rc) {
         ferry_log("PMI: no answer to %s: %s", cmd, pmi_wire_strerror(rc));
         return FERRY_ERR_WIREUP;
@@ -119,11 +150,22 @@ int pmi_client_put(const char *key, const char *val)
     return rc ? FERRY_ERR_WIREUP : FERRY_OK;
 }
 
+static int await_answer(struct pmi_msg *m, const char *cmd, int (*progress)(void));
+
 /* Wait for one answer line, calling progress() meanwhile. */
 static int await_progress(struct pmi_msg *m, const char *cmd, int (*progress)(void))
 {
+    in_request = 1;
+    int rc = await_answer(m, cmd, progress);
+    in_request = 0;
+    return rc;
+}
+
+static int await_answer(struct pmi_msg *m, const char *cmd, int (*progress)(void))
+{
     for (;;) {
         int rc = pmi_next_msg(&pmi.rd, m);
+        if (rc == 1 && take_event(m)) continue;
         if (rc == 1) return FERRY_OK;
         if (rc == 0) rc = pmi_reader_fill(&pmi.rd);
         if (rc < 0) {

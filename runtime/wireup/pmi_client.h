@@ -22,6 +22,11 @@ int pmi_client_request(struct pmi_msg *ans, const char *expect, int (*progress)(
                        const char *cmd, const char *k1, const char *v1, const char *k2,
                        const char *v2);
 int pmi_client_abort(int code, const char *msg);
+/* Lines the launcher sends unasked (cmd=ferry_event_*) go to fn, whenever
+ * they are read: by pmi_client_poll_events, or while awaiting an answer. */
+void pmi_client_on_event(void (*fn)(const struct pmi_msg *m));
+/* Read what the launcher sent, without blocking; returns the lines read. */
+int pmi_client_poll_events(void);
 int pmi_client_finalize(void);
 
 #endif

@@ -1,6 +1,6 @@
 /* Mach port semantics across real ranks: queue limits and the four send
  * modes, limit 0, status, port sets, port names in messages, RPC, and dead
- * ports. Usage: ports limits|sync|sets|names|rpc|dead (ranks: see each). */
+ * ports. Usage: ports limits|sync|sets|names|rpc|dead|exit (ranks: see each). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -407,6 +407,46 @@ static void test_dead(void)
     }
 }
 
+/* 3 ranks under ferryrun --no-abort-on-exit: rank 2 exits (code 3) without
+ * finalizing; the others see its ports dead instead of hanging. */
+static void test_exit(void)
+{
+    static char big[1 << 20];
+    if (ferry_rank() == 2) {
+        ferry_port_t q;
+        CHECK(ferry_port_alloc(&q, 8) == FERRY_OK, "alloc");
+        give_port(0, q);
+        give_port(1, q);
+        wait_signal();
+        wait_signal();
+        fflush(stdout);
+        _exit(3);
+    } else if (ferry_rank() == 0) {
+        ferry_port_t q = take_port(), note;
+        CHECK(ferry_port_alloc(&note, 0) == FERRY_OK, "alloc note");
+        CHECK(ferry_port_notify_dead(q, note) == FERRY_OK, "notify_dead");
+        signal_rank(2, 1);
+        ferry_port_t about = FERRY_PORT_NULL;
+        ferry_message_t n = {.body = &about, .len = sizeof about};
+        int rc = ferry_msg_recv(note, &n, 10000);
+        CHECK(rc == FERRY_OK && n.id == FERRY_NOTIFY_DEAD_NAME && ferry_port_equal(about, q),
+              "dead-name notification for an exited rank's port: %s", ferry_strerror(rc));
+        rc = ferry_send(q, big, 8);
+        CHECK(rc == FERRY_ERR_DEAD_PORT, "send to an exited rank's port: %s", ferry_strerror(rc));
+        rc = ferry_send(wk(2), big, 8);
+        CHECK(rc == FERRY_ERR_DEAD_PORT, "send to an exited rank: %s", ferry_strerror(rc));
+    } else if (ferry_rank() == 1) {
+        ferry_port_t q = take_port();
+        ferry_request_t r;
+        /* A large send nobody will ever take. */
+        CHECK(ferry_isend(q, big, sizeof big, &r) == FERRY_OK, "isend");
+        signal_rank(2, 1);
+        double t0 = now();
+        int rc = ferry_wait(&r, NULL);
+        CHECK(rc == FERRY_ERR_DEAD_PORT && now() - t0 < 5, "pending send: %s", ferry_strerror(rc));
+    }
+}
+
 int main(int argc, char **argv)
 {
     int rc = ferry_init(&argc, &argv);
@@ -420,7 +460,8 @@ int main(int argc, char **argv)
         void (*fn)(void);
         int ranks;
     } tests[] = {{"limits", test_limits, 2}, {"sync", test_sync, 2}, {"sets", test_sets, 4},
-                 {"names", test_names, 3},   {"rpc", test_rpc, 3},   {"dead", test_dead, 3}};
+                 {"names", test_names, 3},   {"rpc", test_rpc, 3},   {"dead", test_dead, 3},
+                 {"exit", test_exit, 3}};
     int found = 0;
     for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
         if (strcmp(what, tests[i].name) != 0) continue;
@@ -432,7 +473,7 @@ int main(int argc, char **argv)
         tests[i].fn();
     }
     if (!found) {
-        fprintf(stderr, "usage: ports limits|sync|sets|names|rpc|dead\n");
+        fprintf(stderr, "usage: ports limits|sync|sets|names|rpc|dead|exit\n");
         return 2;
     }
     int me = ferry_rank();
