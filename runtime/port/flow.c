@@ -157,6 +157,11 @@ void flow_on_sender_frame(const struct ferry_hdr *h, const void *payload, size_t
     switch (h->kind) {
     case FRAME_CREDIT:
         e->requested = 0;
+        if ((h->flags & FLOW_SYNC) && e->credits) {
+            /* Synchronous sends need no credit: give them back. */
+            ctrl((int)e->rank, FRAME_CREDIT_RETURN, 0, e->index, e->gen, e->credits);
+            e->credits = 0;
+        }
         if (h->flags & FLOW_SYNC) e->sync = 1;
         if (h->flags & FLOW_ASYNC) e->sync = 0;
         if (h->size > UINT32_MAX - e->credits) break;
@@ -367,12 +372,30 @@ void flow_limit_changed(struct port_rec *p)
 {
     struct flow_rx *rx = p->rx;
     if (!rx) return;
+    uint32_t index = port_index_of(p);
+    int over = (int64_t)p->queued + rx->outstanding > (int64_t)p->qlimit;
     for (int s = 0; s < ferry_w.size; s++) {
         struct credit_rec *c = &rx->by_rank[s];
-        if (c->told_sync && p->qlimit) {
+        if (!p->qlimit && !c->told_sync && (c->outstanding || c->waiting || c->accum)) {
+            /* Limit 0 from now on: senders go synchronous and hand back
+             * what credits they hold. */
+            c->told_sync = 1;
+            if (c->waiting) {
+                c->waiting = 0;
+                rx->nwait--; /* leaves the ring: rebuilt below */
+            }
+            ctrl(s, FRAME_CREDIT, FLOW_SYNC, index, p->gen, 0);
+        } else if (p->qlimit && c->told_sync) {
             c->told_sync = 0;
-            ctrl(s, FRAME_CREDIT, FLOW_ASYNC, port_index_of(p), p->gen, 0);
+            ctrl(s, FRAME_CREDIT, FLOW_ASYNC, index, p->gen, 0);
+        } else if (over && c->outstanding) {
+            ctrl(s, FRAME_RECALL, 0, index, p->gen, 0); /* the limit shrank */
         }
+    }
+    if (!p->qlimit) {
+        rx->nwait = 0;
+        rx->whead = 0;
+        return;
     }
     grant(p, rx);
 }
