@@ -55,7 +55,8 @@ long extra_decode(const char *end, size_t avail, struct msg_extra **out)
     memcpy(x->regions, start + plen, rlen);
     /* A region must be a live block of the node's heap, as long as said. */
     for (uint32_t i = 0; i < x->nregions; i++)
-        if (!ool_check(x->regions[i].off, x->regions[i].len)) {
+        if (!(x->regions[i].len & REGION_REMOTE) &&
+            !ool_check(x->regions[i].off, x->regions[i].len)) {
             free(x);
             return -1;
         }
@@ -63,10 +64,18 @@ long extra_decode(const char *end, size_t avail, struct msg_extra **out)
     return (long)(sizeof t + plen + rlen);
 }
 
+int extra_has_remote(const struct msg_extra *x)
+{
+    for (uint32_t i = 0; x && i < x->nregions; i++)
+        if (x->regions[i].len & REGION_REMOTE) return 1;
+    return 0;
+}
+
 void extra_free(struct msg_extra *x, int release)
 {
     if (!x) return;
     if (release)
-        for (uint32_t i = 0; i < x->nregions; i++) ool_release(x->regions[i].off);
+        for (uint32_t i = 0; i < x->nregions; i++)
+            if (!(x->regions[i].len & REGION_REMOTE)) ool_release(x->regions[i].off);
     free(x);
 }

@@ -14,9 +14,15 @@
 #include "include/ferry.h"
 
 struct msg_region {
-    uint64_t off; /* in the node's shared heap */
-    uint64_t len;
+    uint64_t off; /* in the node's shared heap; REGION_REMOTE: the sender's address */
+    uint64_t len; /* may carry REGION_REMOTE */
 };
+
+/* The region stays in the sender's memory (a rank of another node): the
+ * receiver pulls it into its own heap; only large sends carry these, so the
+ * sender keeps the memory until the FIN. */
+#define REGION_REMOTE (UINT64_C(1) << 63)
+#define REGION_LEN(r) ((r).len & ~REGION_REMOTE)
 
 struct msg_extra {
     ferry_port_t reply;
@@ -31,6 +37,7 @@ void extra_encode(const struct msg_extra *x, char *out);
 /* Decode the extras ending at end (avail bytes before it belong to the
  * payload). Returns their wire length, or -1 when malformed. */
 long extra_decode(const char *end, size_t avail, struct msg_extra **x);
+int extra_has_remote(const struct msg_extra *x);
 /* Free x; with release, also the heap regions it owns (a message dropped
  * or not asked for: its regions go back to the heap). */
 void extra_free(struct msg_extra *x, int release);

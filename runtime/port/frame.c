@@ -27,10 +27,48 @@ static void fill_status(struct ferry_request *r, const struct ferry_hdr *h,
     r->nregions = 0;
 }
 
+static int pulls_done(const struct ferry_request *r)
+{
+    if (!r->pull.done) return 0;
+    for (uint32_t i = 0; i < r->nxpulls; i++)
+        if (!r->xpulls[i].done) return 0;
+    return 1;
+}
+
 static void finish_pull(struct ferry_request *r)
 {
     send_control(r->peer, FRAME_FIN, r->rndv.cookie);
-    req_complete(r, r->pull.error);
+    int error = r->pull.error;
+    for (uint32_t i = 0; i < r->nxpulls && !error; i++) error = r->xpulls[i].error;
+    if (error && r->nxpulls) {
+        /* The pulled regions are incomplete: they go back to the heap. */
+        for (uint32_t i = 0; i < r->nxpulls; i++) ool_release(r->xoffs[i]);
+        r->nregions = 0;
+    }
+    req_complete(r, error);
+}
+
+/* Start pulling the regions of x that stay in the sender's memory into new
+ * blocks of this rank's heap. */
+static int pull_regions(struct ferry_request *r, const struct ferry_rndv *rndv,
+                        const struct msg_extra *x)
+{
+    const struct ferry_transport_ops *tp = ferry_w.peers[r->peer].tp;
+    r->xpulls = calloc(x->nregions, sizeof *r->xpulls);
+    r->xoffs = calloc(x->nregions, sizeof *r->xoffs);
+    if (!r->xpulls || !r->xoffs) return FERRY_ERR_NOMEM;
+    for (uint32_t i = 0; i < x->nregions; i++) {
+        uint64_t len = REGION_LEN(x->regions[i]);
+        uint64_t off = ool_alloc(len);
+        if (!off) return FERRY_ERR_NOMEM;
+        r->xoffs[i] = off;
+        r->nxpulls = i + 1;
+        r->regions[i] = (ferry_region_t){ool_addr(off), len};
+        struct ferry_rndv d = {rndv->cookie, x->regions[i].off, len, rndv->key};
+        int rc = tp->pull(r->peer, &d, ool_addr(off), &r->xpulls[i]);
+        if (rc) return rc;
+    }
+    return FERRY_OK;
 }
 
 int deliver_to_request(struct ferry_request *r, const struct ferry_hdr *h,
@@ -52,10 +90,11 @@ int deliver_to_request(struct ferry_request *r, const struct ferry_hdr *h,
         req_complete(r, FERRY_ERR_TRUNCATE);
         return 1;
     }
+    int remote = extra_has_remote(x);
     if (x && (r->flags & PORT_RECV_PORTS)) {
         if (x->nports) memcpy(r->ports, x->ports, x->nports * sizeof *x->ports);
         /* The regions become the receiver's: the caller keeps them. */
-        for (uint32_t i = 0; i < x->nregions; i++)
+        for (uint32_t i = 0; i < x->nregions && !remote; i++)
             r->regions[i] = (ferry_region_t){ool_addr(x->regions[i].off), x->regions[i].len};
         r->nregions = x->nregions;
     }
@@ -67,12 +106,14 @@ int deliver_to_request(struct ferry_request *r, const struct ferry_hdr *h,
     r->peer = (int)h->src;
     r->rndv = *rndv;
     const struct ferry_transport_ops *tp = ferry_w.peers[r->peer].tp;
-    int rc = tp->pull(r->peer, rndv, r->buf, &r->pull);
+    int rc = remote && r->nregions ? pull_regions(r, rndv, x) : FERRY_OK;
+    if (!rc) rc = tp->pull(r->peer, rndv, r->buf, &r->pull);
     if (rc) {
+        /* Pulls already started must land before the sender is released. */
         r->pull.error = rc;
         r->pull.done = 1;
     }
-    if (r->pull.done)
+    if (pulls_done(r))
         finish_pull(r);
     else
         reqq_append(&pulling, r);
@@ -85,7 +126,7 @@ int pulls_progress(void)
     struct ferry_request **pp = &pulling.head;
     while (*pp) {
         struct ferry_request *r = *pp;
-        if (!r->pull.done) {
+        if (!pulls_done(r)) {
             pp = &r->next;
             continue;
         }
@@ -154,7 +195,9 @@ static void on_message(const struct ferry_hdr *h, const void *payload, size_t le
     struct msg_extra *x = NULL;
     long xlen = 0;
     if (h->flags & MSG_TRAILER) xlen = extra_decode((const char *)payload + len, len - base, &x);
-    if (xlen < 0 || base + (size_t)xlen != len) {
+    /* Regions left in the sender's memory come only with large sends, whose
+     * sender waits for the FIN; and only from another heap's ranks. */
+    if (xlen < 0 || base + (size_t)xlen != len || (extra_has_remote(x) && h->kind != FRAME_RTS)) {
         extra_free(x, 0);
         goto malformed;
     }
@@ -253,5 +296,12 @@ void frame_arrived(const struct ferry_hdr *h, const void *payload, size_t len)
 int ferry_rndv_check(uint64_t cookie, uint64_t addr, uint64_t len)
 {
     struct ferry_request *r = rndv_lookup(cookie);
-    return r && r->rndv.addr == addr && r->rndv.len == len;
+    if (!r) return 0;
+    if (r->rndv.addr == addr && r->rndv.len == len) return 1;
+    /* Or one of the regions the send leaves for the receiver to pull. */
+    for (uint32_t i = 0; r->x && i < r->x->nregions; i++)
+        if ((r->x->regions[i].len & REGION_REMOTE) && r->x->regions[i].off == addr &&
+            REGION_LEN(r->x->regions[i]) == len)
+            return 1;
+    return 0;
 }

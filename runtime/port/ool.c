@@ -1,3 +1,4 @@
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -108,4 +109,28 @@ void ool_release(uint64_t off)
     size_t size;
     char *h = heap(&size);
     if (h) memheap_free(h, off);
+}
+
+uint64_t ool_alloc(size_t len)
+{
+    size_t size;
+    char *h = heap(&size);
+    return h ? memheap_alloc(h, len) : 0;
+}
+
+int ool_force_pull(void)
+{
+    static int force = -1;
+    if (force < 0) {
+        const char *s = getenv("FERRY_OOL_PULL");
+        force = s && strcmp(s, "1") == 0;
+    }
+    return force;
+}
+
+void ool_release_ptr(const void *p)
+{
+    size_t usable;
+    uint64_t off = block_of(p, &usable);
+    if (off) ool_release(off);
 }

@@ -16,6 +16,13 @@ int ool_prepare(const ferry_region_t *in, size_t n, uint64_t *off, uint8_t *copi
 /* Whether off is the start of a live heap block of at least len bytes. */
 int ool_check(uint64_t off, uint64_t len);
 void *ool_addr(uint64_t off);
+/* A new heap block for a region pulled from another node (0: no room). */
+uint64_t ool_alloc(size_t len);
+/* Whether regions go by pull even between ranks of a node (FERRY_OOL_PULL=1,
+ * for tests of the path other nodes take). */
+int ool_force_pull(void);
+/* Free p if it is a heap block (a region moved away by a pull). */
+void ool_release_ptr(const void *p);
 void ool_release(uint64_t off);
 void ool_fini(void);
 

@@ -342,17 +342,31 @@ FERRY_API int ferry_send(ferry_port_t dest, const void *buf, size_t len)
     return port_send(dest, 0, buf, len, 0);
 }
 
-/* The extras of m: its reply port, port names and regions (as heap
- * offsets; copies made here are flagged in copied). NULL *out: none. */
-static int make_extra(const ferry_message_t *m, struct msg_extra **out, uint8_t *copied)
+/* The extras of m: its reply port, port names and regions. Between ranks
+ * sharing a heap a region travels as an offset (copies made here are
+ * flagged in copied); to another node it stays where it is and the
+ * receiver pulls it (*remote). NULL *out: no extras. */
+static int make_extra(const ferry_message_t *m, struct msg_extra **out, uint8_t *copied,
+                      int *remote)
 {
     *out = NULL;
+    *remote = 0;
     if (!m->nports && !m->reply.gen && !m->nregions) return FERRY_OK;
-    if (m->nregions && m->dest.rank != (uint32_t)ferry_w.rank && !ferry_is_local((int)m->dest.rank))
-        return FERRY_ERR_PEER; /* no shared heap with another node's ranks */
     struct msg_extra *x = extra_new(m->reply, (uint32_t)m->nports, (uint32_t)m->nregions);
     if (!x) return FERRY_ERR_NOMEM;
     if (m->nports) memcpy(x->ports, m->ports, m->nports * sizeof *m->ports);
+    int self = m->dest.rank == (uint32_t)ferry_w.rank;
+    int shared = self || ferry_is_local((int)m->dest.rank);
+    if (m->nregions && (!shared || (ool_force_pull() && !self))) {
+        for (size_t i = 0; i < m->nregions; i++) {
+            x->regions[i] = (struct msg_region){(uint64_t)(uintptr_t)m->regions[i].addr,
+                                                m->regions[i].len | REGION_REMOTE};
+            copied[i] = 0;
+        }
+        *remote = 1;
+        *out = x;
+        return FERRY_OK;
+    }
     uint64_t off[FERRY_MSG_REGIONS_MAX];
     int rc = ool_prepare(m->regions, m->nregions, off, copied);
     if (rc) {
@@ -378,7 +392,8 @@ FERRY_API int ferry_msg_send(const ferry_message_t *m, enum ferry_send_mode mode
     if (rc) return rc;
     struct msg_extra *x;
     uint8_t copied[FERRY_MSG_REGIONS_MAX];
-    if ((rc = make_extra(m, &x, copied))) return rc;
+    int remote;
+    if ((rc = make_extra(m, &x, copied, &remote))) return rc;
     /* The regions' offsets, kept in case the send fails: then the copies
      * made here go back to the heap and moved regions stay the sender's. */
     struct msg_region regions[FERRY_MSG_REGIONS_MAX];
@@ -386,7 +401,10 @@ FERRY_API int ferry_msg_send(const ferry_message_t *m, enum ferry_send_mode mode
     if (nregions) memcpy(regions, x->regions, nregions * sizeof *regions);
     struct ferry_request *r;
     int unsent = 0;
-    rc = start_send(m->dest, m->id, m->body, m->len, x, 0, mode, notify, &r);
+    /* Regions to be pulled need the sender's memory until the receiver is
+     * done: the send completes with its FIN. */
+    rc = start_send(m->dest, m->id, m->body, m->len, x, remote ? PORT_SEND_SYNC : 0, mode, notify,
+                    &r);
     if (rc)
         unsent = 1;
     else
@@ -397,6 +415,9 @@ FERRY_API int ferry_msg_send(const ferry_message_t *m, enum ferry_send_mode mode
     if (unsent)
         for (size_t i = 0; i < nregions; i++)
             if (copied[i]) ool_release(regions[i].off);
+    /* Pulled regions that were heap blocks moved: the sender's copy goes. */
+    if (remote && !rc)
+        for (size_t i = 0; i < m->nregions; i++) ool_release_ptr(m->regions[i].addr);
     return rc;
 }
 

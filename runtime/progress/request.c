@@ -25,8 +25,12 @@ void req_free(struct ferry_request *r)
 {
     free(r->owned);
     free((void *)r->x);
+    free(r->xpulls);
+    free(r->xoffs);
     r->owned = NULL;
     r->x = NULL;
+    r->xpulls = NULL;
+    r->xoffs = NULL;
     r->next = cache;
     cache = r;
 }

@@ -46,6 +46,10 @@ struct ferry_request {
     uint32_t port;
     struct match m;
     struct ferry_pull pull;
+    /* Regions pulled from another node, one pull each, into these blocks. */
+    struct ferry_pull *xpulls;
+    uint64_t *xoffs;
+    uint32_t nxpulls;
 };
 
 struct ferry_request *req_alloc(enum req_kind kind);

@@ -88,6 +88,41 @@ static void moves(int me, int peer, size_t len, double *secs)
     sync_with(peer);
 }
 
+/* FERRY_OOL_PULL=1: regions travel as they do to another node, pulled by
+ * the receiver into its heap; the sender's heap block is released. */
+static void pulled(int me)
+{
+    size_t big = (size_t)8 << 20, plain = (size_t)3 << 20 | 5;
+    if (me == 0) {
+        unsigned char *h, *b = malloc(plain);
+        CHECK(ferry_mem_alloc(big, (void **)&h) == FERRY_OK && b, "alloc");
+        for (size_t i = 0; i < big; i++) h[i] = (unsigned char)(i * 7);
+        for (size_t i = 0; i < plain; i++) b[i] = (unsigned char)(i * 13);
+        ferry_region_t r[2] = {{h, big}, {b, plain}};
+        ferry_message_t m = {
+            .dest = ferry_port_of_rank(1), .body = "body", .len = 5, .regions = r, .nregions = 2};
+        CHECK(ferry_msg_send(&m, FERRY_SEND_BLOCK, 0, FERRY_PORT_NULL) == FERRY_OK, "send");
+        /* The heap block moved away: it is no longer the sender's. */
+        CHECK(ferry_mem_free(h) == FERRY_ERR_INVALID, "sender's moved block still allocated");
+        free(b);
+    } else {
+        char body[8];
+        ferry_region_t r[2];
+        ferry_message_t m = {.body = body, .len = sizeof body, .regions = r, .nregions = 2};
+        CHECK(ferry_msg_recv(ferry_port_of_rank(1), &m, 20000) == FERRY_OK && m.nregions == 2 &&
+                  m.len == 5 && strcmp(body, "body") == 0,
+              "receive");
+        CHECK(r[0].len == big && r[1].len == plain, "lengths %zu %zu", r[0].len, r[1].len);
+        size_t bad = 0;
+        const unsigned char *a = r[0].addr, *c = r[1].addr;
+        for (size_t i = 0; i < big; i++) bad += a[i] != (unsigned char)(i * 7);
+        for (size_t i = 0; i < plain; i++) bad += c[i] != (unsigned char)(i * 13);
+        CHECK(bad == 0, "%zu bytes differ", bad);
+        CHECK(ferry_mem_free(r[0].addr) == FERRY_OK && ferry_mem_free(r[1].addr) == FERRY_OK,
+              "free pulled regions");
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (ferry_init(&argc, &argv)) return 1;
@@ -105,6 +140,8 @@ int main(int argc, char **argv)
         CHECK(recv_region(ferry_port_of_rank(0), &r) == FERRY_OK, "self recv");
         CHECK(r.addr != buf && strcmp(r.addr, "copied once") == 0, "self copy");
         CHECK(ferry_mem_free(r.addr) == FERRY_OK, "free");
+    } else if (getenv("FERRY_OOL_PULL") && me < 2) {
+        pulled(me);
     } else if (me < 2) {
         int peer = 1 - me;
         double small = 0, big = 0;
