@@ -8,26 +8,9 @@
 #include <string.h>
 #include <time.h>
 
+#define TEST_NAME "ool"
+#include "check.h"
 #include "ferry.h"
-
-static int failures;
-
-#define CHECK(cond, ...)                                                                           \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "ool[%d] line %d: ", ferry_rank(), __LINE__);                          \
-            fprintf(stderr, __VA_ARGS__);                                                          \
-            fputc('\n', stderr);                                                                   \
-            failures++;                                                                            \
-        }                                                                                          \
-    } while (0)
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static int send_region(ferry_port_t to, void *addr, size_t len)
 {

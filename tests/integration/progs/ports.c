@@ -7,26 +7,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#define TEST_NAME "ports"
+#include "check.h"
 #include "ferry.h"
-
-static int failures;
-
-#define CHECK(cond, ...)                                                                           \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "ports[%d] %s:%d: ", ferry_rank(), __func__, __LINE__);                \
-            fprintf(stderr, __VA_ARGS__);                                                          \
-            fputc('\n', stderr);                                                                   \
-            failures++;                                                                            \
-        }                                                                                          \
-    } while (0)
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static ferry_port_t wk(int r)
 {
