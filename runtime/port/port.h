@@ -70,6 +70,7 @@ void set_offer_queued(struct port_rec *set, struct port_rec *member);
  * and any-match; the MPI layer puts (context, tag) in the tag and matches on
  * source and tag. A message's tag reaches the receiver as status.id. */
 #define PORT_SEND_SYNC    1u /* complete only once a receive took the message */
+#define PORT_SEND_FREE    2u /* needs no credit (notifications, as Mach's send-once) */
 #define PORT_RECV_CONSUME 1u /* a truncated message is consumed (MPI), not kept */
 #define PORT_RECV_PORTS   2u /* deliver port names into r->ports (room r->ports_cap) */
 int port_isend(ferry_port_t dest, uint64_t tag, const void *buf, size_t len, unsigned flags,

@@ -136,7 +136,8 @@ void send_admitted(struct dest *e, struct ferry_request *r)
 {
     r->hdr.seq = e->next_seq++;
     int once = (e->index & PORT_ONCE_BIT) != 0;
-    if (e->bounded && !e->sync && !once && !(r->hdr.flags & MSG_NOTIFY)) {
+    if (e->bounded && !e->sync && !once && !(r->hdr.flags & MSG_NOTIFY) &&
+        !(r->flags & PORT_SEND_FREE)) {
         e->credits--;
         r->hdr.flags |= MSG_CREDIT;
     }
@@ -220,7 +221,8 @@ static int start_send(ferry_port_t dest, uint64_t tag, const void *buf, size_t l
             return FERRY_ERR_DEAD_PORT;
         }
     }
-    if (!e->bounded || once || e->sync || (e->credits && !e->waitq.head)) {
+    if (!e->bounded || once || (flags & PORT_SEND_FREE) || e->sync ||
+        (e->credits && !e->waitq.head)) {
         send_admitted(e, r);
     } else {
         switch (mode) {
@@ -429,16 +431,8 @@ void send_notification(ferry_port_t to, uint64_t id, ferry_port_t about)
     *body = about;
     struct ferry_request *r;
     /* Like Mach's send-once notifications: no credit, never a wait. */
-    struct dest *e = dest_get(to);
-    if (!e || e->dead) {
-        free(body);
-        return;
-    }
-    uint8_t bounded = e->bounded;
-    e->bounded = 0;
-    int rc =
-        start_send(to, id, body, sizeof *body, NULL, 0, FERRY_SEND_NOWAIT, FERRY_PORT_NULL, &r);
-    e->bounded = bounded;
+    int rc = start_send(to, id, body, sizeof *body, NULL, PORT_SEND_FREE, FERRY_SEND_NOWAIT,
+                        FERRY_PORT_NULL, &r);
     if (rc) {
         free(body);
         return;
