@@ -390,8 +390,15 @@ static void free_while_pending(void)
     CHECK_OK(MPI_Irecv(in, 1, v, MPI_ANY_SOURCE, 8, MPI_COMM_SELF, &q));
     CHECK_OK(MPI_Type_free(&v));
     CHECK_OK(MPI_Send(out, 4, MPI_INT, 0, 8, MPI_COMM_SELF));
+    /* Once the status says done the data is in place, and finishing the
+     * request does not write it again. */
+    int flag = 0;
+    MPI_Status st;
+    while (!flag) CHECK_OK(MPI_Request_get_status(q, &flag, &st));
+    CHECK_INT(in[2], 8);
+    in[0] = 42;
     CHECK_OK(MPI_Wait(&q, MPI_STATUS_IGNORE));
-    int want[8] = {9, 0, 8, 0, 7, 0, 6, 0};
+    int want[8] = {42, 0, 8, 0, 7, 0, 6, 0};
     for (int i = 0; i < 8; i++) CHECK_INT(in[i], want[i]);
 }
 
