@@ -1,10 +1,9 @@
 /* Argument validation shared by the calls. The checks are inline, so the
  * common case costs a few compares; each failure is raised out of line
- * (check.c) with a message naming the function and the argument. */
+ * (check.c) with a message naming the function and the argument. Part of
+ * mpi_impl.h, included through it only. */
 #ifndef FERRY_MPI_CHECK_H
 #define FERRY_MPI_CHECK_H
-
-#include "runtime/mpi/mpi_impl.h"
 
 #define COLD __attribute__((cold, noinline))
 
