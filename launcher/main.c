@@ -103,6 +103,7 @@ int main(int argc, char **argv)
     }
     cfg.spawn.bind = plan;
     cfg.spawn.bind_required = cli.bind == FERRY_BIND_CORE;
+    cfg.spawn.verbose = cli.verbose;
     struct spawn_env *env = exports(&cli, cli.verbose, &cfg.spawn.nenv);
     if (!env) {
         ferry_report("out of memory");

@@ -86,7 +86,7 @@ static _Noreturn void child(const struct spawn_spec *sp, int rank, const struct 
     unsetenv("PMI_ID");
     if (set_env_int("PMI_FD", fds->pmi) || set_env_int("PMI_RANK", rank) ||
         set_env_int("PMI_SIZE", sp->size) || set_env_int("FERRY_SHM_FD", sp->shm_fd) ||
-        setenv("FERRY_NODE_ID", "0", 1))
+        setenv("FERRY_NODE_ID", "0", 1) || (sp->verbose && setenv("FERRY_VERBOSE", "1", 1)))
         child_fail(rep, STAGE_SETUP, errno);
 
     setrlimit(RLIMIT_NOFILE, &sp->nofile);

@@ -24,6 +24,7 @@ struct spawn_spec {
     int shm_fd;                   /* the node's segment, inherited as FERRY_SHM_FD */
     const struct bind_plan *bind; /* NULL: no binding */
     int bind_required;            /* a failed binding stops the job */
+    int verbose;                  /* ranks describe their transports (FERRY_VERBOSE) */
     sigset_t sigmask;             /* the mask to exec with */
     struct rlimit nofile;         /* the fd limit to exec with */
 };

@@ -61,10 +61,13 @@ struct ferry_transport_caps {
 
 struct ferry_transport_ops {
     const char *name;
-    /* Set up; may publish an address through the wire-up KVS (before the
-     * runtime's fence). Returns FERRY_OK, or an error to stop the init. */
+    /* Set up; may publish an address through the wire-up KVS. Returns
+     * FERRY_OK, 1 when it published (the runtime then fences before any
+     * connect()), or an error to stop the init. A transport is started only
+     * when some rank is reached by none started before it. */
     int (*init)(struct ferry_world *w, ferry_frame_fn deliver);
-    /* After the fence: look up peers' addresses. */
+    /* After the fence, once every peer has its transport (ferry_w.peers[r].tp):
+     * look up the addresses of the peers this transport serves. */
     int (*connect)(struct ferry_world *w);
     /* Whether this transport reaches that rank. */
     int (*reaches)(int rank);
@@ -87,7 +90,13 @@ struct ferry_transport_ops {
  * merely names. */
 int ferry_rndv_check(uint64_t cookie, uint64_t addr, uint64_t len);
 
+/* Provided by the runtime: the transport lost rank for good (its connection
+ * failed); what waits on that rank fails as if it had exited. Call it from
+ * poll(), never from inside send(). */
+void ferry_peer_lost(int rank);
+
 extern const struct ferry_transport_ops ferry_transport_self;
 extern const struct ferry_transport_ops ferry_transport_shm;
+extern const struct ferry_transport_ops ferry_transport_ofi;
 
 #endif

@@ -17,11 +17,20 @@
 
 #define NODE_KEY_MAX 300
 
-static const struct ferry_transport_ops *const transports[] = {
+/* Every transport, in the default order of preference: the first one that
+ * reaches a rank carries its traffic. FERRY_TRANSPORTS (a comma-separated
+ * list of names) picks some of them and their order, e.g. "ofi" to send
+ * even between ranks of one node through the fabric. */
+static const struct ferry_transport_ops *const all_transports[] = {
     &ferry_transport_self,
     &ferry_transport_shm,
+    &ferry_transport_ofi,
 };
-#define NTRANSPORTS (sizeof transports / sizeof transports[0])
+#define NALL (sizeof all_transports / sizeof all_transports[0])
+
+/* The transports of this job, in order, and how many were started. */
+static const struct ferry_transport_ops *transports[NALL];
+static size_t ntransports, nstarted;
 
 /* What identifies this node: the launcher's node id when it gives one (test
  * hosts in network namespaces share a host name), else the host name. */
@@ -59,30 +68,92 @@ static int exchange_node_keys(void)
     return rc;
 }
 
+static int parse_transports(void)
+{
+    const char *spec = getenv("FERRY_TRANSPORTS");
+    ntransports = 0;
+    if (!spec || !*spec) {
+        for (size_t i = 0; i < NALL; i++) transports[ntransports++] = all_transports[i];
+        return FERRY_OK;
+    }
+    for (const char *p = spec; *p;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        size_t i = 0;
+        while (i < NALL && (strlen(all_transports[i]->name) != len ||
+                            strncmp(all_transports[i]->name, p, len) != 0))
+            i++;
+        int dup = 0;
+        for (size_t k = 0; i < NALL && k < ntransports; k++)
+            dup |= transports[k] == all_transports[i];
+        if (i == NALL || dup) {
+            ferry_log("FERRY_TRANSPORTS=%s: %s '%.*s' (known: self, shm, ofi)", spec,
+                      i == NALL ? "unknown transport" : "repeated transport", (int)len, p);
+            return FERRY_ERR_INVALID;
+        }
+        transports[ntransports++] = all_transports[i];
+        p = comma ? comma + 1 : p + len;
+    }
+    return FERRY_OK;
+}
+
+/* Whether some rank is reached by none of the first n transports. */
+static int someone_unreached(size_t n)
+{
+    for (int r = 0; r < ferry_w.size; r++) {
+        size_t i = 0;
+        while (i < n && !transports[i]->reaches(r)) i++;
+        if (i == n) return 1;
+    }
+    return 0;
+}
+
 static int choose_transports(void)
 {
-    for (size_t i = 0; i < NTRANSPORTS; i++) {
-        int rc = transports[i]->init(&ferry_w, frame_arrived);
-        if (rc) {
-            ferry_log("transport %s failed to start: %s", transports[i]->name, ferry_strerror(rc));
+    int rc = parse_transports(), published = 0;
+    if (rc) return rc;
+    /* Start transports in order while some rank still needs one. The
+     * decision is the same on every rank (it depends on the node map and
+     * the environment only), so all or none of them fence below. */
+    for (nstarted = 0; nstarted < ntransports && someone_unreached(nstarted); nstarted++) {
+        rc = transports[nstarted]->init(&ferry_w, frame_arrived);
+        if (rc < 0) {
+            ferry_log("transport %s failed to start: %s", transports[nstarted]->name,
+                      ferry_strerror(rc));
             return rc;
         }
+        published |= rc == 1;
     }
-    for (size_t i = 0; i < NTRANSPORTS; i++) {
-        int rc = transports[i]->connect(&ferry_w);
-        if (rc) return rc;
-    }
-    int used[NTRANSPORTS] = {0};
-    for (int r = 0; r < ferry_w.size; r++)
-        for (size_t i = 0; i < NTRANSPORTS && !ferry_w.peers[r].tp; i++)
+    if (published && (rc = pmi_client_fence())) return rc;
+    int used[NALL] = {0};
+    for (int r = 0; r < ferry_w.size; r++) {
+        for (size_t i = 0; i < nstarted && !ferry_w.peers[r].tp; i++)
             if (transports[i]->reaches(r)) {
                 ferry_w.peers[r].tp = transports[i];
                 used[i] = 1;
             }
+        if (!ferry_w.peers[r].tp) {
+            ferry_log("no transport reaches rank %d (FERRY_TRANSPORTS=%s)", r,
+                      getenv("FERRY_TRANSPORTS") ? getenv("FERRY_TRANSPORTS") : "");
+            return FERRY_ERR_PEER;
+        }
+    }
+    for (size_t i = 0; i < nstarted; i++)
+        if ((rc = transports[i]->connect(&ferry_w))) return rc;
     /* Only transports that reach someone are polled. */
-    for (size_t i = 0; i < NTRANSPORTS; i++)
+    for (size_t i = 0; i < nstarted; i++)
         if (used[i]) progress_add_transport(transports[i]);
     return FERRY_OK;
+}
+
+static void stop_transports(void)
+{
+    while (nstarted > 0) transports[--nstarted]->fini();
+}
+
+void ferry_peer_lost(int rank)
+{
+    peer_died(rank);
 }
 
 static void on_launcher_event(const struct pmi_msg *m)
@@ -105,6 +176,7 @@ FERRY_API int ferry_init(int *argc, char ***argv)
     ferry_w.ncores = ncores > 0 ? (int)ncores : 1;
     ferry_w.oversubscribed = ferry_w.local_size > ferry_w.ncores;
     if ((rc = ports_init()) || (rc = progress_init()) || (rc = choose_transports())) {
+        stop_transports();
         world_free(&ferry_w);
         return rc;
     }
@@ -129,7 +201,7 @@ FERRY_API int ferry_finalize(void)
      * shared heap, which goes with the shm transport. */
     ports_fini();
     dest_fini();
-    for (size_t i = NTRANSPORTS; i-- > 0;) transports[i]->fini();
+    stop_transports();
     progress_fini();
     ool_fini();
     names_fini();

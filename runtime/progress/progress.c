@@ -15,7 +15,9 @@
 static struct {
     const struct ferry_transport_ops *tp[MAX_TRANSPORTS];
     int ntp;
-    const struct ferry_transport_ops *sleeper; /* the one that can block */
+    /* Those that can block, in the order added: the first is slept on. */
+    const struct ferry_transport_ops *sleeper[MAX_TRANSPORTS];
+    int nsleepers;
     uint64_t spin_ns;
     int yields;
 } pg;
@@ -50,13 +52,14 @@ int progress_init(void)
 void progress_add_transport(const struct ferry_transport_ops *tp)
 {
     if (pg.ntp < MAX_TRANSPORTS) pg.tp[pg.ntp++] = tp;
-    if (tp->sleep && tp != &ferry_transport_self) pg.sleeper = tp;
+    if (tp->sleep && tp != &ferry_transport_self && pg.nsleepers < MAX_TRANSPORTS)
+        pg.sleeper[pg.nsleepers++] = tp;
 }
 
 void progress_fini(void)
 {
     pg.ntp = 0;
-    pg.sleeper = NULL;
+    pg.nsleepers = 0;
 }
 
 int progress_once(void)
@@ -73,10 +76,23 @@ FERRY_API void ferry_progress(void)
     if (ferry_w.initialized) progress_once();
 }
 
+/* With more than one transport that can block (a futex for shm, a fabric's
+ * fd for ofi) no single wait covers both: sleep on the first in slices of
+ * SLEEP_SLICE_MS and poll them all between slices, so traffic on any of
+ * them waits at most a slice, without spinning between slices. */
+#define SLEEP_SLICE_MS 1
+
 static void idle_sleep(int ms)
 {
-    if (pg.sleeper) {
-        pg.sleeper->sleep(ms);
+    if (pg.nsleepers == 1) {
+        pg.sleeper[0]->sleep(ms);
+    } else if (pg.nsleepers > 1) {
+        for (int left = ms; left > 0; left -= SLEEP_SLICE_MS) {
+            pg.sleeper[0]->sleep(left < SLEEP_SLICE_MS ? left : SLEEP_SLICE_MS);
+            int n = 0;
+            for (int k = 0; k < pg.nsleepers; k++) n += pg.sleeper[k]->poll();
+            if (n) return;
+        }
     } else {
         struct timespec ts = {0, (long)ms * 1000000L};
         nanosleep(&ts, NULL);
