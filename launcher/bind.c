@@ -79,3 +79,19 @@ void bind_plan_describe(const struct bind_plan *p, int rank, char *buf, size_t l
     hwloc_bitmap_list_snprintf(pus, sizeof pus, p->sets[rank % p->ncores]);
     snprintf(buf, len, "core %d (PUs %s)", rank % p->ncores, pus);
 }
+
+struct bind_plan *bind_plan_for(int mode, int nlocal, int *fatal, char *err, size_t errlen)
+{
+    *fatal = 0;
+    if (mode == 2) return NULL;
+    struct bind_plan *plan = bind_plan_create(err, errlen);
+    if (!plan) {
+        *fatal = mode == 1;
+        return NULL;
+    }
+    if (mode == 0 && nlocal > bind_plan_ncores(plan)) {
+        bind_plan_destroy(plan);
+        return NULL;
+    }
+    return plan;
+}

@@ -18,7 +18,13 @@ enum opt_id {
     OPT_VERBOSE,
     OPT_HELP,
     OPT_VERSION,
-    OPT_NO_ABORT
+    OPT_NO_ABORT,
+    OPT_HOST,
+    OPT_HOSTFILE,
+    OPT_PPN,
+    OPT_MAP_BY,
+    OPT_LAUNCHER_EXEC,
+    OPT_FANOUT,
 };
 
 struct opt {
@@ -42,6 +48,17 @@ static const struct opt opts[] = {
     {"h", OPT_HELP, 0},
     {"version", OPT_VERSION, 0},
     {"V", OPT_VERSION, 0},
+    {"host", OPT_HOST, 1},
+    {"H", OPT_HOST, 1},
+    {"hosts", OPT_HOST, 1},
+    {"hostfile", OPT_HOSTFILE, 1},
+    {"machinefile", OPT_HOSTFILE, 1},
+    {"f", OPT_HOSTFILE, 1},
+    {"ppn", OPT_PPN, 1},
+    {"npernode", OPT_PPN, 1},
+    {"map-by", OPT_MAP_BY, 1},
+    {"launcher-exec", OPT_LAUNCHER_EXEC, 1},
+    {"launch-fanout", OPT_FANOUT, 1},
 };
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
@@ -81,13 +98,14 @@ static int apply(struct ferry_cli *c, const char *opt, const struct opt *o, cons
     long v;
     switch (o->id) {
     case OPT_NP:
-        switch (parse_count(val, FERRY_CLI_NP_MAX, &v)) {
+        switch (parse_count(val, FERRY_CLI_NP_TOTAL_MAX, &v)) {
         case 0:
             c->np = (int)v;
+            c->np_given = 1;
             return 0;
         case -2:
-            return fail(err, errlen, "%s: at most %d ranks on one node, got '%s'", opt,
-                        FERRY_CLI_NP_MAX, val);
+            return fail(err, errlen, "%s: at most %d ranks on one node, %d in all, got '%s'", opt,
+                        FERRY_CLI_NP_MAX, FERRY_CLI_NP_TOTAL_MAX, val);
         }
         return fail(err, errlen, "%s: the number of ranks must be a positive integer, got '%s'",
                     opt, val);
@@ -109,6 +127,41 @@ static int apply(struct ferry_cli *c, const char *opt, const struct opt *o, cons
             return fail(err, errlen,
                         "%s: the timeout must be a positive number of seconds, got '%s'", opt, val);
         c->timeout_s = (int)v;
+        return 0;
+    case OPT_HOST:
+        if (!*val) return fail(err, errlen, "%s: expected host[:N][,host[:N]...]", opt);
+        c->host_lists[c->nhost_lists++] = (char *)val;
+        c->multi = 1;
+        return 0;
+    case OPT_HOSTFILE:
+        if (!*val) return fail(err, errlen, "%s: expected a file name", opt);
+        c->hostfile = val;
+        c->multi = 1;
+        return 0;
+    case OPT_PPN:
+        if (parse_count(val, FERRY_CLI_NP_MAX, &v) != 0)
+            return fail(err, errlen, "%s: expected ranks per node between 1 and %d, got '%s'", opt,
+                        FERRY_CLI_NP_MAX, val);
+        c->ppn = (int)v;
+        return 0;
+    case OPT_MAP_BY:
+        if (strcmp(val, "slot") == 0 || strcmp(val, "core") == 0)
+            c->map_by = FERRY_MAP_BY_SLOT;
+        else if (strcmp(val, "node") == 0)
+            c->map_by = FERRY_MAP_BY_NODE;
+        else
+            return fail(err, errlen, "%s: expected slot or node, got '%s'", opt, val);
+        return 0;
+    case OPT_LAUNCHER_EXEC:
+        if (!val[strspn(val, " \t")])
+            return fail(err, errlen, "%s: expected a command, got '%s'", opt, val);
+        c->launcher_exec = val;
+        return 0;
+    case OPT_FANOUT:
+        if (parse_count(val, 1024, &v) != 0)
+            return fail(err, errlen, "%s: expected a fan-out between 1 and 1024, got '%s'", opt,
+                        val);
+        c->fanout = (int)v;
         return 0;
     case OPT_TAG:
         c->tag_output = 1;
@@ -137,9 +190,14 @@ int ferry_cli_parse(int argc, char **argv, struct ferry_cli *out, char *err, siz
     memset(out, 0, sizeof *out);
     out->np = 1;
     out->bind = FERRY_BIND_DEFAULT;
+    out->fanout = FERRY_CLI_FANOUT_DEFAULT;
     if (errlen) err[0] = '\0';
     out->exports = calloc((size_t)(argc > 0 ? argc : 1), sizeof *out->exports);
-    if (!out->exports) return fail(err, errlen, "out of memory");
+    out->host_lists = calloc((size_t)(argc > 0 ? argc : 1), sizeof *out->host_lists);
+    if (!out->exports || !out->host_lists) {
+        ferry_cli_free(out);
+        return fail(err, errlen, "out of memory");
+    }
 
     int i = 1;
     for (; i < argc; i++) {
@@ -183,6 +241,19 @@ int ferry_cli_parse(int argc, char **argv, struct ferry_cli *out, char *err, siz
         ferry_cli_free(out);
         return fail(err, errlen, "no program given");
     }
+    if (!out->multi && out->np > FERRY_CLI_NP_MAX) {
+        int np = out->np;
+        ferry_cli_free(out);
+        return fail(err, errlen,
+                    "-n: at most %d ranks on one node, got %d (spread them with --host or "
+                    "--hostfile)",
+                    FERRY_CLI_NP_MAX, np);
+    }
+    if (!out->multi && (out->ppn || out->launcher_exec)) {
+        ferry_cli_free(out);
+        return fail(err, errlen, "%s needs --host or --hostfile",
+                    out->ppn ? "--ppn" : "--launcher-exec");
+    }
     out->prog_argv = argv + i;
     out->prog_argc = argc - i;
     return 0;
@@ -191,14 +262,17 @@ int ferry_cli_parse(int argc, char **argv, struct ferry_cli *out, char *err, siz
 void ferry_cli_free(struct ferry_cli *cli)
 {
     free(cli->exports);
+    free(cli->host_lists);
     cli->exports = NULL;
-    cli->nexports = 0;
+    cli->host_lists = NULL;
+    cli->nexports = cli->nhost_lists = 0;
 }
 
 void ferry_cli_usage(FILE *f)
 {
     fputs("Usage: ferryrun [options] program [args...]\n"
-          "Start program as N ranks of one job on this node, serving their PMI-1 wire-up.\n"
+          "Start program as N ranks of one job, on this node or on the hosts given, serving\n"
+          "their PMI-1 wire-up.\n"
           "\n"
           "Options (one or two leading dashes; \"--opt value\" or \"--opt=value\"):\n"
           "  -n, -np N            number of ranks (default 1)\n"
@@ -212,6 +286,14 @@ void ferry_cli_usage(FILE *f)
           "  --no-abort-on-exit   a rank that exits does not end the job: the others see its\n"
           "                       ports as dead; the exit code is still the first failure's\n"
           "  --timeout S          end the job after S seconds (exit code 124)\n"
+          "  --host H[:N],...     run on these hosts, N slots each (default 1)\n"
+          "  --hostfile F         hosts from F: lines 'host slots=N', '#' comments\n"
+          "  --ppn N              N ranks per host, whatever its slots\n"
+          "  --map-by slot|node   fill each host's slots in turn (default), or deal ranks\n"
+          "                       round-robin over the hosts\n"
+          "  --launcher-exec CMD  start the node agent on a host with CMD HOST ferryd ...\n"
+          "                       (default: ssh)\n"
+          "  --launch-fanout K    each agent starts up to K more (default 32)\n"
           "  -v, --verbose        print job details on stderr\n"
           "  -h, --help           print this help and exit\n"
           "  -V, --version        print the version and exit\n"

@@ -6,8 +6,12 @@
 #include <stddef.h>
 #include <stdio.h>
 
-/* One node runs at most this many ranks (the shared segment's limit). */
-#define FERRY_CLI_NP_MAX 4096
+/* One node runs at most this many ranks (the shared segment's limit); a job
+ * over several hosts at most FERRY_CLI_NP_TOTAL_MAX. */
+#define FERRY_CLI_NP_MAX       4096
+#define FERRY_CLI_NP_TOTAL_MAX (1 << 20)
+/* Agents each agent (and ferryrun) starts: the launch tree's fan-out. */
+#define FERRY_CLI_FANOUT_DEFAULT 32
 
 enum ferry_bind {
     FERRY_BIND_DEFAULT, /* core when ranks <= cores, else none */
@@ -15,12 +19,28 @@ enum ferry_bind {
     FERRY_BIND_NONE,
 };
 
+enum ferry_map_by {
+    FERRY_MAP_BY_SLOT, /* fill a host's slots before the next host */
+    FERRY_MAP_BY_NODE, /* one rank per host, round-robin */
+};
+
 struct ferry_cli {
-    int np; /* 1 unless -n was given */
+    int np;       /* 1 unless -n was given (with hosts: one per slot) */
+    int np_given; /* -n was given */
     int help, version, verbose, tag_output, oversubscribe;
     int no_abort; /* --no-abort-on-exit */
     enum ferry_bind bind;
     int timeout_s; /* 0: none */
+    /* Several hosts: --host values (comma-separated lists, as given) and
+     * --hostfile; point into argv. */
+    char **host_lists;
+    int nhost_lists;
+    const char *hostfile;
+    int ppn; /* 0: by slots */
+    enum ferry_map_by map_by;
+    const char *launcher_exec; /* NULL: ssh */
+    int fanout;
+    int multi; /* --host or --hostfile was given */
     /* -x arguments as given ("VAR" or "VAR=value"); point into argv. */
     char **exports;
     int nexports;

@@ -20,7 +20,9 @@ int io_stream_init(struct io_stream *s, int fd, struct io_sink *sink, int rank, 
     memset(s, 0, sizeof *s);
     s->fd = fd;
     s->sink = sink;
-    if (tag) snprintf(s->tag, sizeof s->tag, "[1,%d]<%s>:", rank, stream);
+    s->rank = rank;
+    s->stream = strcmp(stream, "stderr") == 0 ? 2 : 1;
+    if (tag) io_tag(s->tag, sizeof s->tag, rank, stream);
     s->taglen = strlen(s->tag);
     s->buf = malloc(IO_LINE_BUF);
     if (s->buf) return 0;
@@ -63,14 +65,29 @@ static void sink_writev(struct io_sink *k, struct iovec *iov, int n)
     }
 }
 
+void io_tag(char *buf, size_t cap, int rank, const char *stream)
+{
+    snprintf(buf, cap, "[1,%d]<%s>:", rank, stream);
+}
+
 /* Write buf[0..len): whole lines, except that a final piece without newline
  * is written when flushing. Each line not continuing a piece gets the tag. */
 static void emit(struct io_stream *s, const char *p, size_t len)
 {
-    if (!s->taglen) {
+    if (s->sink->put) {
+        if (len) s->sink->put(s->sink->ctx, s->rank, s->stream, p, len);
+        return;
+    }
+    io_emit(s->sink, s->tag, s->taglen, &s->mid_line, p, len);
+}
+
+void io_emit(struct io_sink *k, const char *tag, size_t taglen, int *mid_line, const char *p,
+             size_t len)
+{
+    if (!taglen) {
         struct iovec iov = {.iov_base = (void *)p, .iov_len = len};
-        sink_writev(s->sink, &iov, 1);
-        if (len) s->mid_line = p[len - 1] != '\n';
+        sink_writev(k, &iov, 1);
+        if (len) *mid_line = p[len - 1] != '\n';
         return;
     }
     struct iovec iov[2 * IO_BATCH];
@@ -79,16 +96,16 @@ static void emit(struct io_stream *s, const char *p, size_t len)
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         const char *stop = nl ? nl + 1 : end;
-        if (!s->mid_line) iov[n++] = (struct iovec){.iov_base = s->tag, .iov_len = s->taglen};
+        if (!*mid_line) iov[n++] = (struct iovec){.iov_base = (void *)tag, .iov_len = taglen};
         iov[n++] = (struct iovec){.iov_base = (void *)p, .iov_len = (size_t)(stop - p)};
-        s->mid_line = !nl;
+        *mid_line = !nl;
         p = stop;
         if (n >= 2 * IO_BATCH - 1) {
-            sink_writev(s->sink, iov, n);
+            sink_writev(k, iov, n);
             n = 0;
         }
     }
-    if (n) sink_writev(s->sink, iov, n);
+    if (n) sink_writev(k, iov, n);
 }
 
 /* Forward the complete lines in the buffer, or a full buffer as one piece. */
@@ -114,6 +131,7 @@ void io_stream_close(struct io_stream *s)
 enum io_status io_stream_pump(struct io_stream *s)
 {
     if (s->fd < 0) return IO_CLOSED;
+    if (s->sink->full && s->sink->full(s->sink->ctx)) return IO_AGAIN;
     if (s->sink->broken) {
         /* Nobody reads ferryrun's output: let the rank see EPIPE/SIGPIPE as
          * it would without a launcher, rather than run on unread. */

@@ -1,12 +1,15 @@
-/* One job on this node: start the ranks, serve their PMI and output from one
- * poll loop, watch them end, and end them all when one fails. */
+/* One job, as ferryrun runs it: the ranks on this node (if any) and the
+ * node agents for the other hosts, from one poll loop; ends them all when
+ * one fails. */
 #ifndef FERRY_LAUNCHER_JOB_H
 #define FERRY_LAUNCHER_JOB_H
 
+#include "launcher/jobspec.h"
 #include "launcher/spawn.h"
 
 struct job_config {
-    struct spawn_spec spawn; /* shm_fd and sigmask are filled in by job_run */
+    struct spawn_spec spawn; /* for this node's ranks; shm_fd and sigmask filled by job_run */
+    struct jobspec *spec;    /* the job; spec->tree_node[0] is this node (-1: none) */
     int tag_output;
     int verbose;
     int timeout_s; /* 0: none */

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -145,4 +146,56 @@ int64_t names_next_deadline(const struct names *n)
 void names_rank_gone(struct names *n, int rank)
 {
     if (rank >= 0 && rank < n->nranks) clear(n, rank);
+}
+
+void names_serve(struct names *n, int rank, const char *cmd, const char *name, const char *port,
+                 const char *timeout_ms, int64_t now, names_answer_fn fn, void *ctx)
+{
+    int rc;
+    if (strcmp(cmd, "ferry_name_register") == 0) {
+        const char *ans = "ferry_name_register_result";
+        rc = port ? names_register(n, name, port, rank) : -EINVAL;
+        if (rc == 0) {
+            fn(ctx, rank, ans, "0", NULL, NULL);
+            /* Lookups waiting for it are answered now. */
+            int w;
+            while ((w = names_take_waiter(n, name)) >= 0)
+                fn(ctx, w, "ferry_name_lookup_result", "0", "port", port);
+            return;
+        }
+        fn(ctx, rank, ans, "-1", "msg",
+           rc == -EEXIST   ? "name_in_use"
+           : rc == -ENOSPC ? "too_many_names"
+           : rc == -EINVAL ? "bad_port"
+                           : "out_of_memory");
+    } else if (strcmp(cmd, "ferry_name_unregister") == 0) {
+        const char *ans = "ferry_name_unregister_result";
+        rc = names_unregister(n, name, rank);
+        if (rc == 0)
+            fn(ctx, rank, ans, "0", NULL, NULL);
+        else
+            fn(ctx, rank, ans, "-1", "msg", rc == -EPERM ? "not_owner" : "not_found");
+    } else {
+        const char *ans = "ferry_name_lookup_result";
+        const char *p = names_lookup(n, name);
+        long t = -1;
+        if (timeout_ms) {
+            char *end;
+            t = strtol(timeout_ms, &end, 10);
+            if (end == timeout_ms || *end) t = 0;
+        }
+        if (p)
+            fn(ctx, rank, ans, "0", "port", p);
+        else if (t == 0)
+            fn(ctx, rank, ans, "-1", "msg", "not_found");
+        else if (names_wait(n, rank, name, t < 0 ? -1 : now + t) != 0)
+            fn(ctx, rank, ans, "-1", "msg", "out_of_memory");
+    }
+}
+
+void names_expire(struct names *n, int64_t now, names_answer_fn fn, void *ctx)
+{
+    int r;
+    while ((r = names_take_expired(n, now)) >= 0)
+        fn(ctx, r, "ferry_name_lookup_result", "-1", "msg", "timeout");
 }

@@ -37,4 +37,17 @@ int64_t names_next_deadline(const struct names *n);
 /* rank ended: forget its waiting lookup. */
 void names_rank_gone(struct names *n, int rank);
 
+/* Answers to ranks: answer cmd to rank with rc ("0" or "-1") and one more
+ * field key=val (key NULL: none). */
+typedef void (*names_answer_fn)(void *ctx, int rank, const char *cmd, const char *rc,
+                                const char *key, const char *val);
+/* Serve one request of rank: cmd is ferry_name_register, _unregister or
+ * _lookup, name is valid, port and timeout_ms may be NULL. Answers rank
+ * (at once, or later for a lookup that waits) and any lookups a register
+ * satisfies. now is the CLOCK_MONOTONIC time in ms. */
+void names_serve(struct names *n, int rank, const char *cmd, const char *name, const char *port,
+                 const char *timeout_ms, int64_t now, names_answer_fn fn, void *ctx);
+/* Answer the lookups whose wait ran out by now. */
+void names_expire(struct names *n, int64_t now, names_answer_fn fn, void *ctx);
+
 #endif

@@ -26,7 +26,7 @@ struct conn {
 };
 
 struct pmi_server {
-    int size;
+    int size, job_size;
     int nin; /* ranks in the current barrier */
     char kvsname[PMI_KVSNAME_MAX + 1];
     struct kvs *kvs;
@@ -34,15 +34,27 @@ struct pmi_server {
     struct pmi_server_hooks hooks;
     struct conn *conns;
     int lenient; /* ranks that exited count as in every barrier */
+    int held;    /* all in, waiting for the other nodes (on_barrier) */
 };
 
 struct pmi_server *pmi_server_create(int size, const char *kvsname,
                                      const struct pmi_server_hooks *hooks)
 {
-    if (size < 1 || strlen(kvsname) > PMI_KVSNAME_MAX) return NULL;
+    /* What Hydra publishes, so MPICH-built ranks learn that all of them share
+     * this node: one block of size ranks starting at node 0. */
+    char map[64];
+    snprintf(map, sizeof map, "(vector,(0,1,%d))", size);
+    return pmi_server_create_node(size, size, kvsname, map, hooks);
+}
+
+struct pmi_server *pmi_server_create_node(int size, int job_size, const char *kvsname,
+                                          const char *mapping, const struct pmi_server_hooks *hooks)
+{
+    if (size < 1 || job_size < size || strlen(kvsname) > PMI_KVSNAME_MAX) return NULL;
     struct pmi_server *s = calloc(1, sizeof *s);
     if (!s) return NULL;
     s->size = size;
+    s->job_size = job_size;
     strcpy(s->kvsname, kvsname);
     s->hooks = *hooks;
     s->kvs = kvs_create();
@@ -53,11 +65,7 @@ struct pmi_server *pmi_server_create(int size, const char *kvsname,
         return NULL;
     }
     for (int i = 0; i < size; i++) s->conns[i].fd = -1;
-    /* What Hydra publishes, so MPICH-built ranks learn that all of them share
-     * this node: one block of size ranks starting at node 0. */
-    char map[64];
-    snprintf(map, sizeof map, "(vector,(0,1,%d))", size);
-    if (kvs_put(s->kvs, "PMI_process_mapping", map) != 0) {
+    if (mapping && kvs_put(s->kvs, "PMI_process_mapping", mapping) != 0) {
         pmi_server_destroy(s);
         return NULL;
     }
@@ -169,14 +177,26 @@ static void do_abort(struct pmi_server *s, int rank, const struct pmi_msg *m)
     if (s->hooks.on_abort) s->hooks.on_abort(s->hooks.ctx, rank, code, msg);
 }
 
-/* Release the barrier when every rank is in it (or, when lenient, gone). */
+/* Complete the barrier when every rank is in it (or, when lenient, gone):
+ * here, or through on_barrier once the other nodes are in too. */
 static void barrier_try(struct pmi_server *s)
 {
     int have = s->nin;
     if (s->lenient)
         for (int i = 0; i < s->size; i++) have += s->conns[i].gone && !s->conns[i].in_barrier;
-    if (have < s->size || s->nin == 0) return;
+    if (have < s->size || s->nin == 0 || s->held) return;
+    if (s->hooks.on_barrier) {
+        s->held = 1;
+        s->hooks.on_barrier(s->hooks.ctx);
+        return;
+    }
+    pmi_server_barrier_release(s);
+}
+
+void pmi_server_barrier_release(struct pmi_server *s)
+{
     s->nin = 0;
+    s->held = 0;
     for (int i = 0; i < s->size; i++) {
         if (!s->conns[i].in_barrier) continue;
         s->conns[i].in_barrier = 0;
@@ -195,6 +215,16 @@ static void barrier_in(struct pmi_server *s, int rank)
     c->in_barrier = 1;
     s->nin++;
     barrier_try(s);
+}
+
+int pmi_server_barrier_count(const struct pmi_server *s)
+{
+    return s->nin;
+}
+
+int pmi_server_kvs_put(struct pmi_server *s, const char *key, const char *val)
+{
+    return kvs_put(s->kvs, key, val);
 }
 
 /* The kvsname and key of a put/get; answers the error itself when bad. */
@@ -229,6 +259,7 @@ static void put(struct pmi_server *s, int rank, const struct pmi_msg *m)
     }
     int rc = kvs_put(s->kvs, key, val);
     if (rc == 0) {
+        if (s->hooks.on_put) s->hooks.on_put(s->hooks.ctx, key, val);
         ANSWER(s, rank, "put_result", "rc", "0", "msg", "success");
         return;
     }
@@ -261,8 +292,25 @@ static int64_t clock_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static void server_answer(void *ctx, int rank, const char *cmd, const char *rc, const char *key,
+                          const char *val)
+{
+    struct pmi_server *s = ctx;
+    if (key)
+        ANSWER(s, rank, cmd, "rc", rc, key, val);
+    else
+        ANSWER(s, rank, cmd, "rc", rc);
+}
+
+void pmi_server_answer(struct pmi_server *s, int rank, const char *cmd, const char *rc,
+                       const char *key, const char *val)
+{
+    if (rank >= 0 && rank < s->size) server_answer(s, rank, cmd, rc, key, val);
+}
+
 /* The name service's requests (Ferry's, beyond PMI-1): register, unregister
- * and lookup, which may wait for the name. */
+ * and lookup, which may wait for the name; served here or, in a job over
+ * several nodes, by ferryrun for all of them (on_name). */
 static void name_request(struct pmi_server *s, int rank, const struct pmi_msg *m)
 {
     const char *ans = answer_name(m->cmd);
@@ -277,40 +325,11 @@ static void name_request(struct pmi_server *s, int rank, const struct pmi_msg *m
         answer_error(s, rank, ans, "bad_name");
         return;
     }
-    int rc;
-    if (strcmp(m->cmd, "ferry_name_register") == 0) {
-        const char *port = pmi_get(m, "port");
-        rc = port ? names_register(s->names, name, port, rank) : -EINVAL;
-        if (rc == 0) {
-            ANSWER(s, rank, ans, "rc", "0");
-            /* Lookups waiting for it are answered now. */
-            int w;
-            while ((w = names_take_waiter(s->names, name)) >= 0)
-                ANSWER(s, w, "ferry_name_lookup_result", "rc", "0", "port", port);
-            return;
-        }
-        answer_error(s, rank, ans,
-                     rc == -EEXIST   ? "name_in_use"
-                     : rc == -ENOSPC ? "too_many_names"
-                     : rc == -EINVAL ? "bad_port"
-                                     : "out_of_memory");
-    } else if (strcmp(m->cmd, "ferry_name_unregister") == 0) {
-        rc = names_unregister(s->names, name, rank);
-        if (rc == 0)
-            ANSWER(s, rank, ans, "rc", "0");
-        else
-            answer_error(s, rank, ans, rc == -EPERM ? "not_owner" : "not_found");
-    } else {
-        const char *port = names_lookup(s->names, name);
-        long t = -1;
-        if (pmi_get(m, "timeout_ms") && pmi_get_long(m, "timeout_ms", &t) != PMI_WIRE_OK) t = 0;
-        if (port)
-            ANSWER(s, rank, ans, "rc", "0", "port", port);
-        else if (t == 0)
-            answer_error(s, rank, ans, "not_found");
-        else if (names_wait(s->names, rank, name, t < 0 ? -1 : clock_ms() + t) != 0)
-            answer_error(s, rank, ans, "out_of_memory");
-    }
+    const char *port = pmi_get(m, "port"), *timeout = pmi_get(m, "timeout_ms");
+    if (s->hooks.on_name)
+        s->hooks.on_name(s->hooks.ctx, rank, m->cmd, name, port, timeout);
+    else
+        names_serve(s->names, rank, m->cmd, name, port, timeout, clock_ms(), server_answer, s);
 }
 
 int64_t pmi_server_next_deadline(const struct pmi_server *s)
@@ -320,9 +339,7 @@ int64_t pmi_server_next_deadline(const struct pmi_server *s)
 
 void pmi_server_tick(struct pmi_server *s)
 {
-    int r;
-    while ((r = names_take_expired(s->names, clock_ms())) >= 0)
-        answer_error(s, r, "ferry_name_lookup_result", "timeout");
+    names_expire(s->names, clock_ms(), server_answer, s);
 }
 
 static void handle(struct pmi_server *s, int rank, const struct pmi_msg *m)
@@ -347,7 +364,7 @@ static void handle(struct pmi_server *s, int rank, const struct pmi_msg *m)
     } else if (strcmp(cmd, "get_my_kvsname") == 0) {
         ANSWER(s, rank, "my_kvsname", "kvsname", s->kvsname, "rc", "0");
     } else if (strcmp(cmd, "get_universe_size") == 0) {
-        snprintf(num, sizeof num, "%d", s->size);
+        snprintf(num, sizeof num, "%d", s->job_size);
         ANSWER(s, rank, "universe_size", "size", num, "rc", "0");
     } else if (strcmp(cmd, "get_appnum") == 0) {
         ANSWER(s, rank, "appnum", "appnum", "0", "rc", "0");
@@ -408,14 +425,19 @@ void pmi_server_rank_gone(struct pmi_server *s, int rank)
     names_rank_gone(s->names, rank);
 }
 
-void pmi_server_announce_exit(struct pmi_server *s, int rank)
+void pmi_server_announce_exit(struct pmi_server *s, int local, int rank)
 {
     char r[16];
     snprintf(r, sizeof r, "%d", rank);
     s->lenient = 1;
     for (int i = 0; i < s->size; i++)
-        if (i != rank && !s->conns[i].gone) ANSWER(s, i, "ferry_event_rank_exited", "rank", r);
+        if (i != local && !s->conns[i].gone) ANSWER(s, i, "ferry_event_rank_exited", "rank", r);
     barrier_try(s);
+}
+
+void pmi_server_lenient(struct pmi_server *s)
+{
+    s->lenient = 1;
 }
 
 int pmi_server_barrier_stuck(const struct pmi_server *s, int *waiter, int *missing)

@@ -56,8 +56,8 @@ static int set_env_int(const char *name, int v)
     return setenv(name, s, 1);
 }
 
-static _Noreturn void child(const struct spawn_spec *sp, int rank, const struct child_fds *fds,
-                            pid_t parent)
+static _Noreturn void child(const struct spawn_spec *sp, int rank, int local,
+                            const struct child_fds *fds, pid_t parent)
 {
     int rep = fds->report;
     signal(SIGPIPE, SIG_DFL); /* the launcher ignores it; the program should not */
@@ -68,7 +68,7 @@ static _Noreturn void child(const struct spawn_spec *sp, int rank, const struct 
 
     /* Rank 0 reads ferryrun's stdin (as with Open MPI) unless it is a
      * terminal, which a rank in a background process group may not read. */
-    if (rank != 0 || isatty(STDIN_FILENO)) {
+    if (rank != sp->stdin_rank || isatty(STDIN_FILENO)) {
         int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
         if (null < 0 || dup2(null, STDIN_FILENO) < 0) child_fail(rep, STAGE_SETUP, errno);
     }
@@ -86,12 +86,14 @@ static _Noreturn void child(const struct spawn_spec *sp, int rank, const struct 
     unsetenv("PMI_ID");
     if (set_env_int("PMI_FD", fds->pmi) || set_env_int("PMI_RANK", rank) ||
         set_env_int("PMI_SIZE", sp->size) || set_env_int("FERRY_SHM_FD", sp->shm_fd) ||
-        setenv("FERRY_NODE_ID", "0", 1) || (sp->verbose && setenv("FERRY_VERBOSE", "1", 1)))
+        setenv("FERRY_NODE_ID", sp->node_id ? sp->node_id : "0", 1) ||
+        (sp->host && setenv("FERRY_HOST", sp->host, 1)) ||
+        (sp->verbose && setenv("FERRY_VERBOSE", "1", 1)))
         child_fail(rep, STAGE_SETUP, errno);
 
     setrlimit(RLIMIT_NOFILE, &sp->nofile);
     if (sp->bind) {
-        int rc = bind_plan_apply(sp->bind, rank);
+        int rc = bind_plan_apply(sp->bind, local);
         if (rc && sp->bind_required) child_fail(rep, STAGE_BIND, -rc);
     }
     sigprocmask(SIG_SETMASK, &sp->sigmask, NULL);
@@ -105,7 +107,8 @@ static void close_fd(int *fd)
     *fd = -1;
 }
 
-int spawn_rank(const struct spawn_spec *sp, int rank, struct spawned *out, char *err, size_t errlen)
+int spawn_rank(const struct spawn_spec *sp, int rank, int local, struct spawned *out, char *err,
+               size_t errlen)
 {
     int sv[2] = {-1, -1}, po[2] = {-1, -1}, pe[2] = {-1, -1}, pr[2] = {-1, -1};
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0 || pipe2(po, O_CLOEXEC) != 0 ||
@@ -121,7 +124,7 @@ int spawn_rank(const struct spawn_spec *sp, int rank, struct spawned *out, char 
     }
     if (pid == 0) {
         struct child_fds fds = {.pmi = sv[1], .out = po[1], .err = pe[1], .report = pr[1]};
-        child(sp, rank, &fds, parent);
+        child(sp, rank, local, &fds, parent);
     }
     setpgid(pid, pid); /* also here, so signalling the group works at once */
     close_fd(&sv[1]);

@@ -25,6 +25,9 @@ struct spawn_spec {
     const struct bind_plan *bind; /* NULL: no binding */
     int bind_required;            /* a failed binding stops the job */
     int verbose;                  /* ranks describe their transports (FERRY_VERBOSE) */
+    int stdin_rank;               /* the rank that reads our stdin (-1: none) */
+    const char *node_id;          /* FERRY_NODE_ID: tells nodes of the job apart */
+    const char *host;             /* FERRY_HOST, the node's name in the job (NULL: unset) */
     sigset_t sigmask;             /* the mask to exec with */
     struct rlimit nofile;         /* the fd limit to exec with */
 };
@@ -36,9 +39,10 @@ struct spawned {
     int out_fd, err_fd; /* read ends of its stdout/stderr pipes, O_NONBLOCK */
 };
 
-/* Start rank. Returns 0 once the program is exec'd, or -1 with a one-line
- * reason in err (the child has been reaped then). */
-int spawn_rank(const struct spawn_spec *sp, int rank, struct spawned *out, char *err,
+/* Start rank, the local-th on this node (its core when binding). Returns 0
+ * once the program is exec'd, or -1 with a one-line reason in err (the
+ * child has been reaped then). */
+int spawn_rank(const struct spawn_spec *sp, int rank, int local, struct spawned *out, char *err,
                size_t errlen);
 
 #endif

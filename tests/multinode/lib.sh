@@ -1,0 +1,38 @@
+# Helpers for multi-node tests, on top of the integration tests' lib.sh.
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+. "$top_srcdir/tests/integration/lib.sh"
+MNDIR="$top_srcdir/tests/multinode"
+MNPROGS="$top_builddir/tests/multinode/progs"
+FERRYD="$top_builddir/ferryd"
+
+# Must match SIZES in tests/integration/progs/exchange.c.
+SIZES="0 1 7 8 63 64 65 4095 4096 65539 1048581 16777216"
+NSIZES=0
+SUM=0
+for s in $SIZES; do NSIZES=$((NSIZES + 1)); SUM=$((SUM + s)); done
+
+# expect_verified N: every rank of an N-rank exchange reported all its data.
+expect_verified() {
+    local n="$1" r=0
+    while [ "$r" -lt "$n" ]; do
+        grep -qx "exchange: rank $r of $n: $((3 * n * NSIZES)) messages, $((3 * n * SUM)) bytes verified" "$OUT" ||
+            fail "rank $r of $n did not verify $((3 * n * NSIZES)) messages and $((3 * n * SUM)) bytes"
+        r=$((r + 1))
+    done
+}
+
+mark() { T0=$(date +%s%N); }
+elapsed_ms() { echo $((($(date +%s%N) - T0) / 1000000)); }
+
+# Wait (up to 10 s) until a process of ours running PROG has VAR=VALUE in
+# its environment; print its pid.
+find_rank() {
+    local prog=$1 var=$2 i pid
+    for i in $(seq 100); do
+        for pid in $(tagged_procs "$prog"); do
+            tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qx "$var" && { echo "$pid"; return 0; }
+        done
+        sleep 0.1
+    done
+    return 1
+}
