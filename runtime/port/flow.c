@@ -156,7 +156,8 @@ void flow_on_sender_frame(const struct ferry_hdr *h, const void *payload, size_t
     if (!e) return; /* about a port we no longer talk to */
     switch (h->kind) {
     case FRAME_CREDIT:
-        e->requested = 0;
+        /* Credits handed back unasked leave a request outstanding. */
+        if (h->flags & FLOW_REPLY) e->requested = 0;
         if ((h->flags & FLOW_SYNC) && e->credits) {
             /* Synchronous sends need no credit: give them back. */
             ctrl((int)e->rank, FRAME_CREDIT_RETURN, 0, e->index, e->gen, e->credits);
@@ -264,7 +265,7 @@ static void grant(struct port_rec *p, struct flow_rx *rx)
         uint32_t g = f < chunk(p) ? (uint32_t)f : chunk(p);
         c->outstanding += g;
         rx->outstanding += g;
-        ctrl((int)s, FRAME_CREDIT, 0, index, p->gen, g);
+        ctrl((int)s, FRAME_CREDIT, FLOW_REPLY, index, p->gen, g);
     }
     if (rx->nwait && (int64_t)p->queued < (int64_t)p->qlimit) {
         /* Room is held by credits other senders do not use: recall them. */
@@ -297,17 +298,17 @@ void flow_on_receiver_frame(const struct ferry_hdr *h, const void *payload, size
     case FRAME_CREDIT_REQ:
         if (p->qlimit == 0) {
             c->told_sync = 1;
-            ctrl((int)h->src, FRAME_CREDIT, FLOW_SYNC, h->port, h->gen, 0);
+            ctrl((int)h->src, FRAME_CREDIT, FLOW_SYNC | FLOW_REPLY, h->port, h->gen, 0);
             return;
         }
-        if ((h->flags & FLOW_PROBE) && !c->waiting) {
+        if (h->flags & FLOW_PROBE) {
             /* Answer now: what is free (after the waiters), or nothing. */
             grant(p, rx);
             int64_t f = free_slots(p, rx);
             uint32_t g = f <= 0 ? 0 : f < chunk(p) ? (uint32_t)f : chunk(p);
             c->outstanding += g;
             rx->outstanding += g;
-            ctrl((int)h->src, FRAME_CREDIT, 0, h->port, h->gen, g);
+            ctrl((int)h->src, FRAME_CREDIT, FLOW_REPLY, h->port, h->gen, g);
             return;
         }
         if (!c->waiting) {
@@ -380,11 +381,12 @@ void flow_limit_changed(struct port_rec *p)
             /* Limit 0 from now on: senders go synchronous and hand back
              * what credits they hold. */
             c->told_sync = 1;
+            uint16_t reply = c->waiting ? FLOW_REPLY : 0; /* answers its request */
             if (c->waiting) {
                 c->waiting = 0;
                 rx->nwait--; /* leaves the ring: rebuilt below */
             }
-            ctrl(s, FRAME_CREDIT, FLOW_SYNC, index, p->gen, 0);
+            ctrl(s, FRAME_CREDIT, FLOW_SYNC | reply, index, p->gen, 0);
         } else if (p->qlimit && c->told_sync) {
             c->told_sync = 0;
             ctrl(s, FRAME_CREDIT, FLOW_ASYNC, index, p->gen, 0);

@@ -39,6 +39,7 @@ enum flow_frame {
 #define MSG_NOTIFY  8u  /* a message accepted beyond the limit (notify mode) */
 #define MSG_TRAILER 16u /* the payload ends with a reply port and port names */
 #define FLOW_PROBE  32u /* CREDIT_REQ: answer now, with 0 credits if full */
+#define FLOW_REPLY  64u /* CREDIT: the answer to a CREDIT_REQ (others are returns) */
 
 /* What a sender knows about one destination port. */
 struct dest {
