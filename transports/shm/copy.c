@@ -7,13 +7,37 @@
 #include "runtime/core/world.h"
 #include "transports/shm/copy.h"
 #include "transports/shm/layout.h"
+#include "transports/shm/numa.h"
 #include "transports/shm/ring.h"
 
-/* Bytes per process_vm_readv call: large enough to amortise the syscall,
- * small enough that a huge message does not stall other peers' frames. */
-#define CMA_CHUNK (1u << 20)
+/* Bytes per CMA chunk: large enough to amortise the system call, small
+ * enough that a huge message does not stall other peers' frames for long
+ * (one chunk per progress call). Messages under 4 chunks are cut in 4 (of
+ * CMA_MIN_CHUNK at least), so that both sides can share them. */
+#define CMA_CHUNK     (256u << 10)
+#define CMA_MIN_CHUNK (16u << 10)
+
+/* Claim slots per receiver, in one page of the segment. A pull that finds
+ * none free copies alone. */
+#define CLAIM_SLOTS 64
 
 enum pull_mode { PULL_CMA, PULL_WAIT_STAGE, PULL_CTS, PULL_PIPE };
+
+/* Who copies which chunk of a CMA pull, shared by its receiver and sender.
+ * A chunk is taken by moving `next` on with a compare-and-swap that also
+ * checks the slot's generation, so a sender still holding a finished
+ * copy's slot can never take a chunk of the next copy there. Every taken
+ * chunk ends up in `done` (copied or given up), or, when the sender could
+ * not copy it, in `handback` for the receiver to copy: the pull is over
+ * when done reaches the length, and only then is the slot reused. */
+struct claim_slot {
+    _Atomic uint64_t next;     /* gen << 32 | next chunk to take */
+    _Atomic uint64_t done;     /* bytes of chunks finished, by either side */
+    _Atomic uint64_t handback; /* gen << 32 | chunk + 1 the sender gave back */
+    char pad[SHM_CACHELINE - 3 * sizeof(uint64_t)];
+};
+
+_Static_assert(CLAIM_SLOTS * sizeof(struct claim_slot) <= 4096, "claim slots fill one page");
 
 struct stage {
     _Atomic uint64_t state[SHM_STAGE_SLOTS]; /* 0: empty; c+1: holds chunk c */
@@ -26,7 +50,23 @@ struct pull {
     enum pull_mode mode;
     struct ferry_rndv r;
     char *dst;
-    uint64_t done; /* bytes (CMA) or chunks (pipe) done */
+    uint64_t done;  /* CMA: chunks taken (alone); pipe: chunks drained */
+    uint64_t chunk; /* CMA: bytes per chunk */
+    /* CMA shared with the sender: */
+    struct claim_slot *slot; /* NULL: copying alone */
+    int slot_index;
+    uint32_t gen;
+    int error; /* the first failure; later chunks are given up */
+};
+
+/* Sender side: chunks of one of our sends a receiver asked help with. */
+struct help {
+    struct help *next;
+    int peer;
+    struct claim_slot *slot;
+    uint32_t gen;
+    const char *src;
+    uint64_t dst, len, chunk, nchunks;
 };
 
 struct pump {
@@ -39,12 +79,19 @@ struct pump {
 
 static struct {
     int use_cma;
+    int help_off; /* process_vm_writev refused: stop helping */
     struct pull *pulls;
     struct pump *pumps;
+    struct help *helps;
     /* Receiver-owned staging per sending peer, allocated on first use. */
     uint64_t *stage_off;
     char *stage_busy;
+    char *cma_ok; /* a read from that peer worked: ask for help at once */
     int nlocal;
+    /* This rank's claim slots, allocated on the first large pull. */
+    uint64_t slots_off;
+    uint32_t slot_gen[CLAIM_SLOTS];
+    char slot_busy[CLAIM_SLOTS];
 } cp;
 
 static uint64_t nchunks(uint64_t len)
@@ -69,6 +116,7 @@ void copy_init(int use_cma)
     cp.nlocal = ferry_w.local_size;
     cp.stage_off = calloc((size_t)cp.nlocal, sizeof *cp.stage_off);
     cp.stage_busy = calloc((size_t)cp.nlocal, 1);
+    cp.cma_ok = calloc((size_t)cp.nlocal, 1);
 }
 
 void copy_fini(void)
@@ -83,31 +131,171 @@ void copy_fini(void)
         cp.pumps = p->next;
         free(p);
     }
+    while (cp.helps) {
+        struct help *h = cp.helps;
+        cp.helps = h->next;
+        free(h);
+    }
     free(cp.stage_off);
     free(cp.stage_busy);
-    cp.stage_off = NULL;
-    cp.stage_busy = NULL;
+    free(cp.cma_ok);
+    memset(&cp, 0, sizeof cp);
 }
 
-/* One CMA chunk. Returns 1 on progress, 0 when the kernel refused CMA (the
- * pull then switches to the pipelined copy), or sets the op's error. */
+static uint64_t chunk_for(uint64_t len)
+{
+    if (len >= 4 * (uint64_t)CMA_CHUNK) return CMA_CHUNK;
+    uint64_t c = (len / 4 + 4095) / 4096 * 4096;
+    return c < CMA_MIN_CHUNK ? CMA_MIN_CHUNK : c;
+}
+
+static uint64_t cma_chunks(uint64_t len, uint64_t chunk)
+{
+    return (len + chunk - 1) / chunk;
+}
+
+static uint64_t cma_chunk_len(uint64_t len, uint64_t chunk, uint64_t c)
+{
+    uint64_t rest = len - c * chunk;
+    return rest < chunk ? rest : chunk;
+}
+
+static int refused(int err)
+{
+    return err == EPERM || err == ENOSYS || err == EACCES;
+}
+
+/* Copy n bytes between this process (local) and pid (remote), reading or
+ * writing the remote side. 0, or the errno of the failure. */
+static int cma_copy(pid_t pid, char *local, uint64_t remote, uint64_t n, int write)
+{
+    while (n) {
+        struct iovec l = {local, n}, r = {(void *)(uintptr_t)remote, n};
+        ssize_t got = write ? process_vm_writev(pid, &l, 1, &r, 1, 0)
+                            : process_vm_readv(pid, &l, 1, &r, 1, 0);
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) return got < 0 ? errno : EFAULT;
+        local += got;
+        remote += (uint64_t)got;
+        n -= (uint64_t)got;
+    }
+    return 0;
+}
+
+/* Take the next chunk of the slot's copy: its index, or -1 when none is
+ * left or the slot has moved on to another copy. */
+static int64_t claim(struct claim_slot *s, uint32_t gen, uint64_t nchunks)
+{
+    uint64_t v = atomic_load_explicit(&s->next, memory_order_relaxed);
+    for (;;) {
+        if ((uint32_t)(v >> 32) != gen || (v & UINT32_MAX) >= nchunks) return -1;
+        if (atomic_compare_exchange_weak_explicit(&s->next, &v, v + 1, memory_order_acq_rel,
+                                                  memory_order_relaxed))
+            return (int64_t)(v & UINT32_MAX);
+    }
+}
+
+static struct claim_slot *slot_at(int i)
+{
+    return (struct claim_slot *)((char *)shm_base() + cp.slots_off) + i;
+}
+
+/* Share p's remaining chunks with its sender, chunks [0, taken) being
+ * done already. Without a free slot (or ring room for the request) the
+ * receiver goes on alone. */
+static void ask_help(struct pull *p, uint64_t taken)
+{
+    if (cp.help_off) return;
+    if (!cp.slots_off) {
+        if (!(cp.slots_off = shm_heap_alloc(shm_base(), 4096))) return;
+        shm_numa_place((char *)shm_base() + cp.slots_off, 4096);
+    }
+    int i = 0;
+    while (i < CLAIM_SLOTS && cp.slot_busy[i]) i++;
+    if (i == CLAIM_SLOTS) return;
+    struct claim_slot *s = slot_at(i);
+    uint32_t gen = ++cp.slot_gen[i];
+    atomic_store_explicit(&s->done, taken * p->chunk, memory_order_relaxed);
+    atomic_store_explicit(&s->handback, 0, memory_order_relaxed);
+    atomic_store_explicit(&s->next, (uint64_t)gen << 32 | taken, memory_order_release);
+    struct shm_help help = {cp.slots_off + (uint64_t)i * sizeof *s, (uint64_t)(uintptr_t)p->dst,
+                            gen, (uint32_t)p->chunk, p->r};
+    struct ferry_hdr h = {.src = (uint32_t)ferry_w.rank, .kind = SHM_FRAME_HELP};
+    if (shm_send_internal(p->peer, &h, &help, sizeof help) != FERRY_OK) return;
+    cp.slot_busy[i] = 1;
+    p->slot = s;
+    p->slot_index = i;
+    p->gen = gen;
+}
+
+static void cma_fail(struct pull *p, uint64_t n, int err)
+{
+    if (p->error) return;
+    ferry_log("reading %llu bytes from rank %d failed: %s", (unsigned long long)n, p->rank,
+              strerror(err));
+    p->error = FERRY_ERR_TRANSPORT;
+}
+
+static void cma_finish(struct pull *p)
+{
+    if (p->slot) cp.slot_busy[p->slot_index] = 0;
+    p->op->error = p->error;
+    p->op->done = 1;
+}
+
+/* A chunk the sender gave back, or -1. */
+static int64_t take_handback(struct pull *p)
+{
+    uint64_t v = atomic_load_explicit(&p->slot->handback, memory_order_acquire);
+    if (!v || (uint32_t)(v >> 32) != p->gen) return -1;
+    atomic_store_explicit(&p->slot->handback, 0, memory_order_relaxed);
+    return (int64_t)(v & UINT32_MAX) - 1;
+}
+
+/* One CMA chunk. Returns 1 on progress, 0 when there was nothing to do (the
+ * sender still copies its last chunk), or -1 when the kernel refused CMA
+ * on the first chunk (the pull then switches to the pipelined copy). */
 static int cma_step(struct pull *p)
 {
-    uint64_t n = p->r.len - p->done;
-    if (n > CMA_CHUNK) n = CMA_CHUNK;
-    struct iovec local = {p->dst + p->done, n};
-    struct iovec remote = {(void *)(uintptr_t)(p->r.addr + p->done), n};
-    ssize_t got = process_vm_readv(shm_peer_pid(p->peer), &local, 1, &remote, 1, 0);
-    if (got < 0) {
-        if (errno == EPERM || errno == ENOSYS || errno == EACCES) return 0;
-        ferry_log("reading %llu bytes from rank %d failed: %s", (unsigned long long)n, p->rank,
-                  strerror(errno));
-        p->op->error = FERRY_ERR_TRANSPORT;
-        p->op->done = 1;
+    uint64_t nchunks = cma_chunks(p->r.len, p->chunk);
+    int64_t c;
+    if (p->slot) {
+        c = claim(p->slot, p->gen, nchunks);
+        if (c < 0) c = take_handback(p);
+        if (c < 0) {
+            if (atomic_load_explicit(&p->slot->done, memory_order_acquire) == p->r.len) {
+                cma_finish(p);
+                return 1;
+            }
+            /* The sender holds a chunk: it ends it, or it died. */
+            if (ferry_w.peers[p->rank].dead) {
+                cma_fail(p, p->r.len, ESRCH);
+                cma_finish(p);
+                return 1;
+            }
+            return 0;
+        }
+    } else {
+        c = (int64_t)p->done++;
+    }
+    uint64_t n = cma_chunk_len(p->r.len, p->chunk, (uint64_t)c);
+    uint64_t off = (uint64_t)c * p->chunk;
+    int err = p->error ? 0 : cma_copy(shm_peer_pid(p->peer), p->dst + off, p->r.addr + off, n, 0);
+    if (err && refused(err) && c == 0 && !p->slot) return -1;
+    if (err) cma_fail(p, n, err);
+    if (!p->slot) {
+        if (p->done == nchunks) {
+            cma_finish(p);
+        } else if (!cp.cma_ok[p->peer] && !err) {
+            /* CMA works with this peer: it may copy too, now and from the
+             * start of later pulls. */
+            cp.cma_ok[p->peer] = 1;
+            ask_help(p, p->done);
+        }
         return 1;
     }
-    p->done += (uint64_t)got;
-    if (p->done == p->r.len) p->op->done = 1;
+    if (atomic_fetch_add_explicit(&p->slot->done, n, memory_order_acq_rel) + n == p->r.len)
+        cma_finish(p);
     return 1;
 }
 
@@ -122,6 +310,7 @@ static int pipe_start(struct pull *p)
             return 1;
         }
         cp.stage_off[p->peer] = off;
+        shm_numa_place((char *)shm_base() + off, SHM_STAGE_BYTES);
     }
     cp.stage_busy[p->peer] = 1;
     struct stage *st = (struct stage *)((char *)shm_base() + cp.stage_off[p->peer]);
@@ -165,9 +354,11 @@ static int pipe_drain(struct pull *p)
 static int pull_step(struct pull *p)
 {
     switch (p->mode) {
-    case PULL_CMA:
-        if (cma_step(p)) return 1;
+    case PULL_CMA: {
+        int rc = cma_step(p);
+        if (rc >= 0) return rc;
         cp.use_cma = 0; /* the kernel refuses: stop trying for every peer */
+    }
         p->mode = PULL_WAIT_STAGE;
         /* fall through */
     case PULL_WAIT_STAGE:
@@ -194,6 +385,13 @@ int copy_pull(int peer, int rank, const struct ferry_rndv *r, void *dst, struct 
     p->mode = cp.use_cma ? PULL_CMA : PULL_WAIT_STAGE;
     op->done = 0;
     op->error = FERRY_OK;
+    if (!r->len) {
+        free(p);
+        op->done = 1;
+        return FERRY_OK;
+    }
+    p->chunk = chunk_for(r->len);
+    if (p->mode == PULL_CMA && cp.cma_ok[peer] && r->len > p->chunk) ask_help(p, 0);
     pull_step(p);
     if (op->done) {
         free(p);
@@ -221,6 +419,56 @@ int copy_on_cts(int peer, const struct shm_cts *cts)
     p->next = cp.pumps;
     cp.pumps = p;
     return FERRY_OK;
+}
+
+int copy_on_help(int peer, const struct shm_help *help)
+{
+    struct shm_seg_hdr *sh = shm_base();
+    uint64_t off = help->slot_off;
+    /* Our own buffer of a send still outstanding, a slot inside the heap,
+     * a sane chunk: anything else is not a request we make sense of. */
+    if (off < sh->heap_off || off > sh->size - sizeof(struct claim_slot) || off % SHM_CACHELINE ||
+        help->chunk < 4096 || help->chunk > (1u << 30) ||
+        !ferry_rndv_check(help->r.cookie, help->r.addr, help->r.len) ||
+        cma_chunks(help->r.len, help->chunk) > UINT32_MAX) {
+        ferry_log("dropping a malformed copy request from local rank %d", peer);
+        return FERRY_ERR_PEER;
+    }
+    if (cp.help_off) return FERRY_OK;
+    struct help *h = calloc(1, sizeof *h);
+    if (!h) return FERRY_ERR_NOMEM;
+    h->peer = peer;
+    h->slot = (struct claim_slot *)((char *)sh + off);
+    h->gen = help->gen;
+    h->src = (const char *)(uintptr_t)help->r.addr;
+    h->dst = help->dst;
+    h->len = help->r.len;
+    h->chunk = help->chunk;
+    h->nchunks = cma_chunks(h->len, h->chunk);
+    h->next = cp.helps;
+    cp.helps = h;
+    return FERRY_OK;
+}
+
+/* One chunk into the receiver's buffer. 1 on progress, -1 when this help
+ * is over (nothing left to take, or the copy failed: the chunk goes back). */
+static int help_step(struct help *h)
+{
+    int64_t c = claim(h->slot, h->gen, h->nchunks);
+    if (c < 0) return -1;
+    uint64_t n = cma_chunk_len(h->len, h->chunk, (uint64_t)c);
+    uint64_t off = (uint64_t)c * h->chunk;
+    int err = cma_copy(shm_peer_pid(h->peer), (char *)h->src + off, h->dst + off, n, 1);
+    if (err) {
+        if (refused(err)) cp.help_off = 1;
+        atomic_store_explicit(&h->slot->handback, (uint64_t)h->gen << 32 | (uint64_t)(c + 1),
+                              memory_order_release);
+        shm_kick(h->peer);
+        return -1;
+    }
+    if (atomic_fetch_add_explicit(&h->slot->done, n, memory_order_acq_rel) + n == h->len)
+        shm_kick(h->peer); /* the receiver may sleep, waiting for this chunk */
+    return 1;
 }
 
 static int pump_step(struct pump *p)
@@ -263,17 +511,35 @@ int copy_progress(void)
             pp = &p->next;
         }
     }
+    for (struct help **hp = &cp.helps; *hp;) {
+        struct help *h = *hp;
+        if (help_step(h) > 0) {
+            n++;
+            hp = &h->next;
+        } else {
+            *hp = h->next;
+            free(h);
+        }
+    }
     return n;
 }
 
 int copy_ready(void)
 {
     for (struct pull *p = cp.pulls; p; p = p->next) {
+        if (p->mode == PULL_CMA && p->slot) {
+            /* Waiting for the sender's last chunk: it kicks when done. */
+            uint64_t v = atomic_load(&p->slot->next);
+            if ((v & UINT32_MAX) < cma_chunks(p->r.len, p->chunk) ||
+                atomic_load(&p->slot->handback) || atomic_load(&p->slot->done) == p->r.len)
+                return 1;
+            continue;
+        }
         if (p->mode != PULL_PIPE) return 1;
         struct stage *st = (struct stage *)((char *)shm_base() + cp.stage_off[p->peer]);
         if (atomic_load(&st->state[p->done % SHM_STAGE_SLOTS]) == p->done + 1) return 1;
     }
     for (struct pump *p = cp.pumps; p; p = p->next)
         if (atomic_load(&p->st->state[p->chunk % SHM_STAGE_SLOTS]) == 0) return 1;
-    return 0;
+    return cp.helps != NULL;
 }

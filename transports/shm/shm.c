@@ -14,6 +14,7 @@
 #include "transports/shm/doorbell.h"
 #include "transports/shm/layout.h"
 #include "transports/shm/memheap.h"
+#include "transports/shm/numa.h"
 #include "transports/shm/ring.h"
 
 /* Frames taken from one ring per poll before moving to the next, so one
@@ -113,6 +114,7 @@ static int shm_init(struct ferry_world *w, ferry_frame_fn deliver)
     shm.rx_dead = calloc((size_t)shm.nlocal, 1);
     if (!shm.tx || !shm.rx || !shm.rx_dead) return FERRY_ERR_NOMEM;
     copy_init(!env_off("FERRY_SHM_CMA"));
+    shm_numa_init();
     return FERRY_OK;
 }
 
@@ -182,6 +184,9 @@ static void attach_new_rings(void)
             shm.rx_dead[shm.nrx] = 1;
             shm.rx[shm.nrx].sh = NULL;
         } else {
+            /* The sender has touched the ring's first lines only: the rest,
+             * which this rank polls, comes from its own node. */
+            shm_numa_place(r, shm_ring_bytes(SHM_RING_CELLS));
             shm_ring_rx_attach(&shm.rx[shm.nrx], r);
         }
         shm.nrx++;
@@ -209,6 +214,12 @@ static int drain(int i)
                 struct shm_cts cts;
                 memcpy(&cts, p, sizeof cts);
                 copy_on_cts((int)rx->sender, &cts);
+            }
+        } else if (h->kind == SHM_FRAME_HELP) {
+            if (len == sizeof(struct shm_help)) {
+                struct shm_help help;
+                memcpy(&help, p, sizeof help);
+                copy_on_help((int)rx->sender, &help);
             }
         } else if (h->kind < FRAME_TRANSPORT) {
             shm.deliver(h, p, len);
@@ -253,6 +264,7 @@ static void shm_fini(void)
 {
     if (!shm.base) return;
     copy_fini();
+    shm_numa_fini();
     atomic_store(&shm.self->pid, 0);
     munmap(shm.base, shm.size);
     free(shm.tx);
