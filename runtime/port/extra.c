@@ -11,7 +11,8 @@ struct trailer {
 
 struct msg_extra *extra_new(ferry_port_t reply, uint32_t nports, uint32_t nregions)
 {
-    size_t plen = nports * sizeof(ferry_port_t);
+    /* The regions' 64-bit fields must be aligned after 12-byte port names. */
+    size_t plen = (nports * sizeof(ferry_port_t) + 7) & ~(size_t)7;
     struct msg_extra *x = malloc(sizeof *x + plen + nregions * sizeof(struct msg_region));
     if (!x) return NULL;
     x->reply = reply;

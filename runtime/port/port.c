@@ -61,6 +61,10 @@ static void port_close(struct port_rec *p, int tell)
 {
     uint32_t index = port_index_of(p);
     ferry_port_t name = name_of(p);
+    /* Dead before anyone is told: what this rank sends itself while the
+     * port closes (a dead-name notice to it, a credit request) must find it
+     * gone rather than queue into it after its queue was emptied. */
+    p->alive = 0;
     struct ferry_request *r;
     while ((r = p->posted.head)) {
         reqq_remove(&p->posted, r);
@@ -80,7 +84,6 @@ static void port_close(struct port_rec *p, int tell)
     if (tell) flow_port_closed(p, index);
     flow_port_free(p);
     watch_port_closed(p, index, name.gen, tell);
-    p->alive = 0;
     p->gen++;
 }
 

@@ -209,11 +209,14 @@ static int start_send(ferry_port_t dest, uint64_t tag, const void *buf, size_t l
     r->flags = (uint8_t)flags;
     r->mode = (uint8_t)mode;
     int once = (dest.index & PORT_ONCE_BIT) != 0;
-    if (e->bounded && !once && !e->sync && !e->credits && !e->waitq.head && !e->requested &&
+    if (e->bounded && !once && !(flags & PORT_SEND_FREE) && !e->sync && !e->credits &&
+        !e->waitq.head && !e->requested &&
         (mode == FERRY_SEND_NOWAIT || mode == FERRY_SEND_NOTIFY)) {
         /* No credit may only mean we never asked: learn whether the port is
          * really full before failing or going beyond its limit. (A request
-         * still unanswered means it is: room would have been granted.) */
+         * still unanswered means it is: room would have been granted.) A
+         * send that needs no credit never asks: a notification sent while
+         * a frame is handled must not wait on the receiver. */
         flow_request(e, 1);
         progress_wait(asked, e, FERRY_FOREVER);
         if (e->dead) {

@@ -120,10 +120,15 @@ int shm_ring_peek(struct shm_ring_rx *rx, const struct ferry_hdr **h, const void
         c = cell_at(rx->cells, rx->mask, rx->head);
         if (atomic_load_explicit(&c->seq, memory_order_acquire) != (uint32_t)rx->head) return -1;
     }
-    if (c->len > shm_ring_max_payload(rx->mask + 1)) return -1;
+    /* Read once: the peer may rewrite it. A frame never runs past the end
+     * of the ring (the producer wraps first), so one that says so is bad. */
+    uint32_t n = c->len;
+    if (n > shm_ring_max_payload(rx->mask + 1) ||
+        frame_cells(n) > (uint64_t)rx->mask + 1 - (rx->head & rx->mask))
+        return -1;
     *h = &c->h;
     *payload = (char *)c + SHM_FRAME_HDR;
-    *len = c->len;
+    *len = n;
     return 1;
 }
 
