@@ -127,6 +127,11 @@ int pmi_client_init(int *rank, int *size)
     return FERRY_OK;
 }
 
+const char *pmi_client_kvsname(void)
+{
+    return pmi.kvsname;
+}
+
 int pmi_client_is_singleton(void)
 {
     return pmi.fd < 0;

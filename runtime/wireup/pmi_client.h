@@ -8,6 +8,8 @@
 /* Connect using PMI_FD/PMI_RANK/PMI_SIZE; without them, a job of one. */
 int pmi_client_init(int *rank, int *size);
 int pmi_client_is_singleton(void);
+/* The job's KVS name ("singleton" without a launcher). */
+const char *pmi_client_kvsname(void);
 int pmi_client_put(const char *key, const char *val);
 /* Barrier that also makes every earlier put visible to every rank. */
 int pmi_client_fence(void);

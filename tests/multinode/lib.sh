@@ -21,6 +21,10 @@ expect_verified() {
     done
 }
 
+# A pgrep pattern for a test program, whether run as built or through its
+# libtool wrapper (then the process is .libs/NAME).
+prog_re() { echo "$(dirname "$1")/(\.libs/)?(lt-)?$(basename "$1")( |\$)"; }
+
 mark() { T0=$(date +%s%N); }
 elapsed_ms() { echo $((($(date +%s%N) - T0) / 1000000)); }
 
@@ -29,7 +33,7 @@ elapsed_ms() { echo $((($(date +%s%N) - T0) / 1000000)); }
 find_rank() {
     local prog=$1 var=$2 i pid
     for i in $(seq 100); do
-        for pid in $(tagged_procs "$prog"); do
+        for pid in $(tagged_procs "$(prog_re "$prog")"); do
             tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qx "$var" && { echo "$pid"; return 0; }
         done
         sleep 0.1

@@ -4,6 +4,7 @@
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "include/ferry.h"
@@ -35,26 +36,18 @@ static size_t mem_bytes(void)
     return (size_t)mb << 20;
 }
 
-int shm_segment_create(int nlocal, int *fd_out, size_t *size_out)
+/* Lay out and initialise a segment for nlocal ranks in the empty file fd. */
+static int init_segment(int fd, int nlocal, size_t *size_out)
 {
-    if (nlocal < 1 || nlocal > SHM_MAX_LOCAL) return FERRY_ERR_INVALID;
     size_t ctl_off = 4096;
     size_t dir_off = ALIGN_UP(ctl_off + (size_t)nlocal * sizeof(struct shm_ctl), 4096);
     size_t heap_off = ALIGN_UP(dir_off + (size_t)nlocal * nlocal * sizeof(uint64_t), 4096);
     size_t mem_off = ALIGN_UP(heap_off + heap_bytes(nlocal), 4096);
     size_t size = mem_off + mem_bytes();
 
-    int fd = memfd_create("ferry-shm", 0); /* no MFD_CLOEXEC: ranks inherit it */
-    if (fd < 0) return FERRY_ERR_NOMEM;
-    if (ftruncate(fd, (off_t)size) != 0) {
-        close(fd);
-        return FERRY_ERR_NOMEM;
-    }
+    if (ftruncate(fd, (off_t)size) != 0) return FERRY_ERR_NOMEM;
     void *base = mmap(NULL, heap_off, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    if (base == MAP_FAILED) {
-        close(fd);
-        return FERRY_ERR_NOMEM;
-    }
+    if (base == MAP_FAILED) return FERRY_ERR_NOMEM;
     struct shm_seg_hdr *h = base;
     h->version = SHM_VERSION;
     h->nlocal = (uint32_t)nlocal;
@@ -70,7 +63,6 @@ int shm_segment_create(int nlocal, int *fd_out, size_t *size_out)
     if (mem == MAP_FAILED || memheap_init(mem, h->mem_size) != FERRY_OK) {
         if (mem != MAP_FAILED) munmap(mem, h->mem_size);
         munmap(base, heap_off);
-        close(fd);
         return FERRY_ERR_NOMEM;
     }
     munmap(mem, h->mem_size);
@@ -78,9 +70,62 @@ int shm_segment_create(int nlocal, int *fd_out, size_t *size_out)
     atomic_thread_fence(memory_order_release);
     h->magic = SHM_MAGIC;
     munmap(base, heap_off);
-    *fd_out = fd;
     if (size_out) *size_out = size;
     return FERRY_OK;
+}
+
+int shm_segment_create(int nlocal, int *fd_out, size_t *size_out)
+{
+    if (nlocal < 1 || nlocal > SHM_MAX_LOCAL) return FERRY_ERR_INVALID;
+    int fd = memfd_create("ferry-shm", 0); /* no MFD_CLOEXEC: ranks inherit it */
+    if (fd < 0) return FERRY_ERR_NOMEM;
+    int rc = init_segment(fd, nlocal, size_out);
+    if (rc) {
+        close(fd);
+        return rc;
+    }
+    *fd_out = fd;
+    return FERRY_OK;
+}
+
+/* Whether the segment in fd is complete: big enough and with its magic. */
+static int complete(int fd)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0 || (size_t)st.st_size < 4096) return 0;
+    struct shm_seg_hdr *h = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+    if (h == MAP_FAILED) return 0;
+    int ok = atomic_load_explicit((_Atomic uint64_t *)&h->magic, memory_order_acquire) == SHM_MAGIC;
+    munmap(h, 4096);
+    return ok;
+}
+
+int shm_segment_open_named(const char *name, int nlocal, int timeout_ms, int *fd_out)
+{
+    if (nlocal < 1 || nlocal > SHM_MAX_LOCAL) return FERRY_ERR_INVALID;
+    int fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+        int rc = init_segment(fd, nlocal, NULL);
+        if (rc) {
+            close(fd);
+            shm_unlink(name);
+            return rc;
+        }
+        *fd_out = fd;
+        return FERRY_OK;
+    }
+    if (errno != EEXIST) return FERRY_ERR_NOMEM;
+    /* Another local rank made it: wait until it is complete. */
+    for (int waited = 0;; waited++) {
+        fd = shm_open(name, O_RDWR | O_CLOEXEC, 0);
+        if (fd >= 0 && complete(fd)) {
+            *fd_out = fd;
+            return FERRY_OK;
+        }
+        if (fd >= 0) close(fd);
+        if (waited >= timeout_ms) return FERRY_ERR_TIMEOUT;
+        usleep(1000);
+    }
 }
 
 uint64_t shm_heap_alloc(void *base, size_t bytes)

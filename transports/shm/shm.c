@@ -10,12 +10,14 @@
 
 #include "include/ferry.h"
 #include "runtime/core/world.h"
+#include "runtime/wireup/pmi_client.h"
 #include "transports/shm/copy.h"
 #include "transports/shm/doorbell.h"
 #include "transports/shm/layout.h"
 #include "transports/shm/memheap.h"
 #include "transports/shm/numa.h"
 #include "transports/shm/ring.h"
+#include "transports/shm/segment.h"
 
 /* Frames taken from one ring per poll before moving to the next, so one
  * busy sender cannot starve the others. */
@@ -31,6 +33,7 @@ static struct {
     struct shm_ring_rx *rx; /* incoming rings in directory order */
     char *rx_dead;          /* a ring that sent a malformed frame is ignored */
     int nrx, rr;
+    char named[192]; /* the named segment while it still has its name */
 } shm;
 
 void *shm_base(void)
@@ -87,26 +90,63 @@ static int attach(int fd)
     return FERRY_OK;
 }
 
+/* Without an inherited segment (ranks started by another PMI-1 launcher,
+ * such as Hydra), the node's ranks share a named one: its name comes from
+ * the job's KVS name and the node, so it is unique per job and node. */
+static int named_open(struct ferry_world *w, int *fd)
+{
+    char host[256] = "localhost";
+    gethostname(host, sizeof host - 1);
+    const char *id = getenv("FERRY_NODE_ID"), *kvs = pmi_client_kvsname();
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a of the node */
+    for (const char *p = host; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+    for (const char *p = id ? id : ""; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+    int n = snprintf(shm.named, sizeof shm.named, "/ferry-%.*s-%016llx", 128, kvs,
+                     (unsigned long long)h);
+    for (int i = 1; i < n; i++)
+        if (shm.named[i] == '/') shm.named[i] = '_';
+    int rc = shm_segment_open_named(shm.named, w->local_size, 30000, fd);
+    if (rc) {
+        ferry_log("cannot share the node's named segment %s with %d local ranks: %s", shm.named,
+                  w->local_size, ferry_strerror(rc));
+        shm.named[0] = '\0';
+    }
+    return rc;
+}
+
+/* The name goes as soon as every local rank holds the segment: the last to
+ * arrive (or any that sees them all) unlinks it. */
+static void named_release(void)
+{
+    if (!shm.named[0]) return;
+    for (int i = 0; i < shm.nlocal; i++)
+        if (!atomic_load(&shm_ctl_of(shm.base, i)->pid)) return;
+    shm_unlink(shm.named);
+    shm.named[0] = '\0';
+}
+
 static int shm_init(struct ferry_world *w, ferry_frame_fn deliver)
 {
     shm.deliver = deliver;
     shm.me = w->local_rank;
     shm.nlocal = w->local_size;
     const char *fds = getenv("FERRY_SHM_FD");
+    long fd;
     if (!fds) {
         if (w->local_size == 1) return FERRY_OK; /* no node peers: nothing to share */
-        ferry_log("%d ranks share this node but no shared segment was inherited "
-                  "(FERRY_SHM_FD unset): start the job with ferryrun",
-                  w->local_size);
-        return FERRY_ERR_TRANSPORT;
+        int nfd, rc = named_open(w, &nfd);
+        if (rc) return FERRY_ERR_TRANSPORT;
+        fd = nfd;
+    } else {
+        char *end;
+        fd = strtol(fds, &end, 10);
+        if (*end || fd < 0 || fd > 1 << 20) return FERRY_ERR_TRANSPORT;
     }
-    char *end;
-    long fd = strtol(fds, &end, 10);
-    if (*end || fd < 0 || fd > 1 << 20) return FERRY_ERR_TRANSPORT;
     int rc = attach((int)fd);
     if (rc) return rc;
     shm.self = shm_ctl_of(shm.base, shm.me);
     atomic_store(&shm.self->pid, (int32_t)getpid());
+    named_release();
     /* Let node peers read our buffers with process_vm_readv under Yama. */
     prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
     shm.tx = calloc((size_t)shm.nlocal, sizeof *shm.tx);
