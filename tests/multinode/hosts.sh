@@ -17,7 +17,7 @@ expect_rc 0
 expect_verified 6
 expect_err "^ferryrun: rank 3: pid [0-9]* on host nodeB, "
 expect_err "ferry\[2\]: ofi on host nodeB: provider "
-expect_no_leftovers "$PROGS/exchange"
+expect_no_leftovers "$(prog_re "$PROGS/exchange")"
 expect_no_leftovers "$FERRYD"
 
 # A chain of agents (fan-out 1: each starts the next), ranks dealt
@@ -75,7 +75,7 @@ for case in "139:killed by signal SIGSEGV:sleep sleep segv sleep" \
     expect_rc "$rc"
     expect_err "^ferryrun: rank 2 \((pid [0-9]*) \)\{0,1\}on host nodeB $what"
     [ "$(elapsed_ms)" -lt 10000 ] || fail "'$how' took $(elapsed_ms) ms to end"
-    expect_no_leftovers "$EXIT_CODE"
+    expect_no_leftovers "$(prog_re "$EXIT_CODE")"
     expect_no_leftovers "$FERRYD"
 done
 
@@ -84,7 +84,7 @@ ALLOW_TIMEOUT=1
 run_job 30 --timeout 1 --host localhost,nodeB,nodeC $L "$EXIT_CODE" sleep
 ALLOW_TIMEOUT=0
 expect_rc 124
-expect_no_leftovers "$EXIT_CODE"
+expect_no_leftovers "$(prog_re "$EXIT_CODE")"
 expect_no_leftovers "$FERRYD"
 
 # An agent killed: ferryrun names its host, its ranks die with it, the
@@ -105,7 +105,7 @@ wait "$pid" || RC=$?
 expect_rc 1
 expect_err "^ferryrun: lost the agent on host node[BC] (.* not ended): "
 [ "$(elapsed_ms)" -lt 10000 ] || fail "losing an agent took $(elapsed_ms) ms to end the job"
-expect_no_leftovers "$EXIT_CODE"
+expect_no_leftovers "$(prog_re "$EXIT_CODE")"
 expect_no_leftovers "$FERRYD"
 
 # Connections without the job's secret are refused and logged; the job
@@ -129,7 +129,7 @@ kill -TERM "$pid"
 RC=0
 wait "$pid" || RC=$?
 expect_rc 143
-expect_no_leftovers "$EXIT_CODE"
+expect_no_leftovers "$(prog_re "$EXIT_CODE")"
 expect_no_leftovers "$FERRYD"
 
 # A peer vanishes: the sender gets an error within seconds (the fabric
@@ -149,7 +149,7 @@ run_job 30 --host localhost,nodeB --launcher-exec false "$EXIT_CODE" sleep
 expect_rc 1
 expect_err "^ferryrun: lost the agent on host nodeB (1 rank not ended): 'false' exited with code 1 before the agent connected$"
 [ "$(elapsed_ms)" -lt 5000 ] || fail "a failed launch took $(elapsed_ms) ms"
-expect_no_leftovers "$EXIT_CODE"
+expect_no_leftovers "$(prog_re "$EXIT_CODE")"
 
 # Bad host lists and hostfiles: usage errors naming the problem.
 HF=$(mktemp)
