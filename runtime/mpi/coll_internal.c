@@ -1,3 +1,4 @@
+#include <stdlib.h>
 #include <string.h>
 
 #include "runtime/mpi/coll_internal.h"
@@ -180,18 +181,24 @@ static int exchange(struct mpi_comm *c, int to, const void *sbuf, int from, void
 int coll_allgather_int(struct mpi_comm *c, const int *mine, int n, int *all)
 {
     int p = c->size, r = c->rank;
-    size_t len = (size_t)n * sizeof *all;
-    memcpy(all + (size_t)r * n, mine, len);
-    uint32_t low = op_tag(coll_seq_next(c), 0, 0);
-    /* A ring: at step k pass on the block that came from k ranks back. The
-     * left neighbour's messages arrive in order, so one tag serves. */
-    for (int k = 0; k < p - 1; k++) {
-        int sb = (r - k + p) % p, rb = (r - k - 1 + p) % p;
-        int rc = exchange(c, (r + 1) % p, all + (size_t)sb * n, (r - 1 + p) % p,
-                          all + (size_t)rb * n, len, low);
-        if (rc) return rc;
+    size_t blk = (size_t)n * sizeof *all;
+    /* Bruck's algorithm, log2(p) steps for any p: tmp holds the blocks of
+     * ranks r, r+1, ... in that order; at distance d each rank passes the
+     * first min(d, p-d) blocks it has to rank r-d and appends those of r+d. */
+    int *tmp = malloc((size_t)p * blk);
+    if (!tmp) return MPI_ERR_NO_MEM;
+    memcpy(tmp, mine, blk);
+    uint32_t seq = coll_seq_next(c);
+    int rc = MPI_SUCCESS, step = 0;
+    for (int d = 1; d < p && !rc; d *= 2, step++) {
+        int k = d < p - d ? d : p - d;
+        rc = exchange(c, (r - d + p) % p, tmp, (r + d) % p, tmp + (size_t)d * n, (size_t)k * blk,
+                      op_tag(seq, 0, step));
     }
-    return MPI_SUCCESS;
+    for (int i = 0; i < p && !rc; i++)
+        memcpy(all + (size_t)((r + i) % p) * n, tmp + (size_t)i * n, blk);
+    free(tmp);
+    return rc;
 }
 
 int coll_barrier(struct mpi_comm *c)
