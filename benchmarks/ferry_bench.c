@@ -176,29 +176,34 @@ static void die(const char *what, size_t size, int err)
     exit(1);
 }
 
+/* Every rank's well-known port, and this rank's number: looked up once, as
+ * an application would (mpi_bench names ranks directly). */
+static ferry_port_t *wk;
+static int me;
+
 static void send_to(int peer, const void *buf, size_t size)
 {
-    int rc = ferry_send(ferry_port_of_rank(peer), buf, size);
+    int rc = ferry_send(wk[peer], buf, size);
     if (rc) die("ferry_send", size, rc);
 }
 
 static size_t recv_from(void *buf, size_t size)
 {
     ferry_status_t st;
-    int rc = ferry_recv(ferry_port_of_rank(ferry_rank()), buf, size, &st, FERRY_FOREVER);
+    int rc = ferry_recv(wk[me], buf, size, &st, FERRY_FOREVER);
     if (rc) die("ferry_recv", size, rc);
     return st.size;
 }
 
 static void isend_to(int peer, const void *buf, size_t size, ferry_request_t *req)
 {
-    int rc = ferry_isend(ferry_port_of_rank(peer), buf, size, req);
+    int rc = ferry_isend(wk[peer], buf, size, req);
     if (rc) die("ferry_isend", size, rc);
 }
 
 static void irecv(void *buf, size_t size, ferry_request_t *req)
 {
-    int rc = ferry_irecv(ferry_port_of_rank(ferry_rank()), buf, size, req);
+    int rc = ferry_irecv(wk[me], buf, size, req);
     if (rc) die("ferry_irecv", size, rc);
 }
 
@@ -474,8 +479,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "ferry_bench: ferry_init: %s\n", ferry_strerror(rc));
         return 1;
     }
-    rank = ferry_rank();
+    rank = me = ferry_rank();
     nranks = ferry_size();
+    if (!(wk = malloc((size_t)nranks * sizeof *wk))) die("malloc", 0, FERRY_ERR_NOMEM);
+    for (int r = 0; r < nranks; r++) wk[r] = ferry_port_of_rank(r);
     if (parse_options(argc, argv, &o, &help) || nranks < 2) {
         if (rank == 0) {
             if (nranks < 2) fprintf(stderr, "ferry_bench: needs at least 2 ranks\n");
@@ -499,7 +506,7 @@ int main(int argc, char **argv)
     }
     memset(sbuf, 1, cap);
     memset(rbuf, 0, cap);
-    if ((rc = ferry_port_set_qlimit(ferry_port_of_rank(rank), FERRY_QLIMIT_MAX)))
+    if ((rc = ferry_port_set_qlimit(wk[rank], FERRY_QLIMIT_MAX)))
         die("ferry_port_set_qlimit", 0, rc);
     if (o.metrics & (M_RING | M_A2A | M_FOOT)) data_ports_init(rank, nranks);
     if (rank == 0)

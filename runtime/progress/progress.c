@@ -19,6 +19,7 @@ static struct {
     const struct ferry_transport_ops *sleeper[MAX_TRANSPORTS];
     int nsleepers;
     uint64_t spin_ns;
+    int fast_polls; /* polls before the first clock read and pause */
     int yields;
 } pg;
 
@@ -40,11 +41,14 @@ static inline void cpu_relax(void)
 
 int progress_init(void)
 {
-    /* Spin while we own a core; when ranks outnumber cores, give the core
-     * away at once so the rank we wait for can run. */
+    /* Spin while we own a core: a peer on another core answers within
+     * microseconds, the first of them without reading the clock or pausing,
+     * which would only delay noticing it. When ranks outnumber cores, give
+     * the core away at once so the rank we wait for can run. */
     const char *s = getenv("FERRY_SPIN_US");
     long us = s ? strtol(s, NULL, 10) : (ferry_w.oversubscribed ? 0 : 100);
     pg.spin_ns = us > 0 ? (uint64_t)us * 1000 : 0;
+    pg.fast_polls = ferry_w.oversubscribed ? 0 : 64;
     pg.yields = ferry_w.oversubscribed ? 4 : 0;
     return FERRY_OK;
 }
@@ -102,6 +106,10 @@ static void idle_sleep(int ms)
 int progress_wait(int (*done)(void *), void *arg, int timeout_ms)
 {
     if (done(arg)) return FERRY_OK;
+    for (int i = 0; i < pg.fast_polls; i++) {
+        progress_once();
+        if (done(arg)) return FERRY_OK;
+    }
     uint64_t start = 0, deadline = UINT64_MAX, spin_end = 0;
     int idle = 0, yields = 0;
     for (;;) {

@@ -490,6 +490,7 @@ static int pump_step(struct pump *p)
 
 int copy_progress(void)
 {
+    if (!cp.pulls && !cp.pumps && !cp.helps) return 0;
     int n = 0;
     for (struct pull **pp = &cp.pulls; *pp;) {
         struct pull *p = *pp;

@@ -73,10 +73,18 @@ static inline int has_room(struct shm_ring_tx *tx, uint64_t n)
     return tx->pos + n - tx->head_cache <= size;
 }
 
-static inline void invalidate(struct shm_ring_tx *tx, uint64_t pos)
+/* Make sure the cell at pos, where the next frame will start, cannot pass
+ * for a frame before one is written there. Only a stale word equal to the
+ * seq the consumer will expect there can (payload bytes of an earlier lap,
+ * by chance or by design); a header of an earlier lap never equals it. The
+ * producer alone writes cells, so this reads its own earlier write, which
+ * it usually still holds; rewriting the word every time instead would pull
+ * the line from the consumer, which reads it while it waits, and back. */
+static inline void guard(struct shm_ring_tx *tx, uint64_t pos)
 {
-    atomic_store_explicit(&cell_at(tx->cells, tx->mask, pos)->seq, (uint32_t)pos ^ 0x80000000u,
-                          memory_order_relaxed);
+    _Atomic uint32_t *seq = &cell_at(tx->cells, tx->mask, pos)->seq;
+    if (atomic_load_explicit(seq, memory_order_relaxed) == (uint32_t)pos)
+        atomic_store_explicit(seq, (uint32_t)pos ^ 0x80000000u, memory_order_relaxed);
 }
 
 int shm_ring_push(struct shm_ring_tx *tx, const struct ferry_hdr *h, const void *payload,
@@ -87,14 +95,14 @@ int shm_ring_push(struct shm_ring_tx *tx, const struct ferry_hdr *h, const void 
     uint64_t to_end = size - (tx->pos & tx->mask);
     uint64_t wrap_pos = 0;
     int wrap = n > to_end;
-    /* +1: the cell where the next frame starts is invalidated now. */
+    /* +1: the cell where the next frame starts is guarded now. */
     if (!has_room(tx, (wrap ? to_end : 0) + n + 1)) return -1;
     if (wrap) {
         wrap_pos = tx->pos;
         tx->pos += to_end;
     }
     struct cell_hdr *c = cell_at(tx->cells, tx->mask, tx->pos);
-    invalidate(tx, tx->pos + n);
+    guard(tx, tx->pos + n);
     c->len = (uint32_t)len;
     c->h = *h;
     if (len) memcpy((char *)c + SHM_FRAME_HDR, payload, len);

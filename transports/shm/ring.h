@@ -5,8 +5,9 @@
  * cell equals the position the consumer expects: the producer writes that
  * word last (a release store, a plain store on x86), so there is no separate
  * flag and no atomic read-modify-write on either side. Before publishing a
- * frame the producer invalidates the seq word where the next frame will
- * start, so stale bytes of an earlier lap are never mistaken for a frame. */
+ * frame the producer checks the seq word where the next frame will start
+ * and invalidates it if stale bytes of an earlier lap there would read as
+ * the next frame. */
 #ifndef FERRY_SHM_RING_H
 #define FERRY_SHM_RING_H
 

@@ -275,11 +275,13 @@ static int shm_poll(void)
     if (!shm.base) return 0;
     attach_new_rings();
     int n = 0;
-    for (int k = 0; k < shm.nrx; k++) {
-        int i = (shm.rr + k) % shm.nrx;
+    /* From ring rr to the last, then from the first (no division: this
+     * loop is what a waiting rank spins on). */
+    for (int i = shm.rr; i < shm.nrx; i++)
         if (!shm.rx_dead[i]) n += drain(i);
-    }
-    if (shm.nrx) shm.rr = (shm.rr + 1) % shm.nrx;
+    for (int i = 0; i < shm.rr; i++)
+        if (!shm.rx_dead[i]) n += drain(i);
+    if (++shm.rr >= shm.nrx) shm.rr = 0;
     return n + copy_progress();
 }
 
