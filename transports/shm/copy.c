@@ -12,8 +12,9 @@
 
 /* Bytes per CMA chunk: large enough to amortise the system call, small
  * enough that a huge message does not stall other peers' frames for long
- * (one chunk per progress call). Messages under 4 chunks are cut in 4 (of
- * CMA_MIN_CHUNK at least), so that both sides can share them. */
+ * (one chunk per progress call). Up to 2 chunks' worth a message is cut in
+ * two halves, one for each side (of CMA_MIN_CHUNK at least: below, the
+ * second system call costs more than it saves). */
 #define CMA_CHUNK     (256u << 10)
 #define CMA_MIN_CHUNK (16u << 10)
 
@@ -144,8 +145,8 @@ void copy_fini(void)
 
 static uint64_t chunk_for(uint64_t len)
 {
-    if (len >= 4 * (uint64_t)CMA_CHUNK) return CMA_CHUNK;
-    uint64_t c = (len / 4 + 4095) / 4096 * 4096;
+    if (len > 2 * (uint64_t)CMA_CHUNK) return CMA_CHUNK;
+    uint64_t c = (len / 2 + 4095) / 4096 * 4096;
     return c < CMA_MIN_CHUNK ? CMA_MIN_CHUNK : c;
 }
 
@@ -450,10 +451,15 @@ int copy_on_help(int peer, const struct shm_help *help)
     return FERRY_OK;
 }
 
-/* One chunk into the receiver's buffer. 1 on progress, -1 when this help
- * is over (nothing left to take, or the copy failed: the chunk goes back). */
+/* One chunk into the receiver's buffer. 1 on progress, 0 when not now, -1
+ * when this help is over (nothing left to take, or the copy failed: the
+ * chunk goes back). */
 static int help_step(struct help *h)
 {
+    /* A rank pulling messages of its own is not idle: the help would only
+     * add system calls to both sides' work (both directions of a
+     * bidirectional stream). Its receiver goes on without it. */
+    if (cp.pulls) return 0;
     int64_t c = claim(h->slot, h->gen, h->nchunks);
     if (c < 0) return -1;
     uint64_t n = cma_chunk_len(h->len, h->chunk, (uint64_t)c);
@@ -514,8 +520,9 @@ int copy_progress(void)
     }
     for (struct help **hp = &cp.helps; *hp;) {
         struct help *h = *hp;
-        if (help_step(h) > 0) {
-            n++;
+        int rc = help_step(h);
+        if (rc >= 0) {
+            n += rc;
             hp = &h->next;
         } else {
             *hp = h->next;
