@@ -12,7 +12,7 @@ L="--launcher-exec $MNDIR/local-exec.sh"
 EXIT_CODE="$PROGS/exit_code"
 
 # Every size class between 3 hosts, 2 ranks each; ferryrun runs 2 itself.
-run_job 120 --verbose --host localhost:2,nodeB:2,nodeC:2 $L "$PROGS/exchange"
+run_job 240 --verbose --host localhost:2,nodeB:2,nodeC:2 $L "$PROGS/exchange"
 expect_rc 0
 expect_verified 6
 expect_err "^ferryrun: rank 3: pid [0-9]* on host nodeB, "
@@ -31,9 +31,19 @@ expect_err "^ferryrun: rank 3: pid [0-9]* on host nodeD, "
 expect_no_leftovers "$FERRYD"
 
 # The fan-in flood: per-sender order over the fabric and shared memory.
-run_job 120 --host localhost:2,nodeB:2,nodeC:1 $L "$PROGS/fanin" 20000
+run_job 240 --host localhost:2,nodeB:2,nodeC:1 $L "$PROGS/fanin" 20000
 expect_rc 0
 expect_out "^fanin: total 80000 messages from 4 senders, [0-9]* bytes, 0 errors$"
+
+# A rank blocked in a receive sleeps (under 5% of a core: the idle program
+# checks) while it has both node peers and fabric peers, whichever way the
+# message comes.
+for hosts in localhost:2,nodeB localhost,nodeB:2; do
+    run_job 60 --host "$hosts" $L "$PROGS/idle"
+    expect_rc 0
+    expect_out "^idle: blocked"
+    grep "^idle: blocked" "$OUT"
+done
 
 # Output of remote ranks: every line once, whole, tagged with its rank.
 run_job 60 --tag-output --host localhost,nodeB:2 $L "$PROGS/print_lines" 500 200

@@ -52,7 +52,7 @@ run_job_ns() {
 
 # Every size class between 3 hosts, 2 ranks each: shared memory within a
 # host, libfabric (tcp;ofi_rxm over the veth links) between them.
-run_job_ns 120 --verbose --host "$NET.1:2,$NET.2:2,$NET.3:2" "$L" "$PROGS/exchange"
+run_job_ns 240 --verbose --host "$NET.1:2,$NET.2:2,$NET.3:2" "$L" "$PROGS/exchange"
 expect_rc 0
 expect_verified 6
 expect_err "ferry\[2\]: ofi on host $NET.2: provider .*, domain eth0,"
@@ -60,13 +60,13 @@ expect_no_leftovers "$(prog_re "$PROGS/exchange")"
 expect_no_leftovers "$FERRYD"
 
 # The fan-in flood from 4 senders on 2 other hosts.
-run_job_ns 120 --host "$NET.1,$NET.2:2,$NET.3:2" "$L" "$PROGS/fanin" 5000
+run_job_ns 240 --host "$NET.1,$NET.2:2,$NET.3:2" "$L" "$PROGS/fanin" 5000
 expect_rc 0
 expect_out "^fanin: total 20000 messages from 4 senders, [0-9]* bytes, 0 errors$"
 
 # Four hosts launched as a chain (each agent starts the next), one rank
 # each, every size class.
-run_job_ns 120 --host "$NET.1,$NET.2,$NET.3,$NET.4" --launch-fanout 1 "$L" "$PROGS/exchange"
+run_job_ns 240 --host "$NET.1,$NET.2,$NET.3,$NET.4" --launch-fanout 1 "$L" "$PROGS/exchange"
 expect_rc 0
 expect_verified 4
 expect_no_leftovers "$FERRYD"
