@@ -61,6 +61,10 @@ expect_shm_unchanged
 for sig in TERM:15 INT:2; do
     num=${sig#*:}
     sig=${sig%:*}
+    # Empty the files here: the background job's own redirection may come
+    # after the wait below has read the last round's "ready" lines.
+    : >"$OUT"
+    : >"$ERR"
     env --default-signal=INT "$FERRYRUN" -n 3 "$EXIT_CODE" term-report term-report stubborn >"$OUT" 2>"$ERR" &
     pid=$!
     i=0
