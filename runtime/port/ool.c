@@ -95,7 +95,8 @@ int ool_check(uint64_t off, uint64_t len)
 {
     size_t size;
     char *h = heap(&size);
-    return h && off < size && memheap_usable(h, off) >= len;
+    size_t usable = h && off < size ? memheap_usable(h, off) : 0;
+    return usable && usable >= len; /* 0: not a block, whatever len says */
 }
 
 void *ool_addr(uint64_t off)

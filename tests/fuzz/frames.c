@@ -78,8 +78,9 @@ static void recv_msg(struct fz *f, ferry_port_t on, void *heap)
         /* Regions now belong to this rank: live blocks as long as said. */
         for (size_t i = 0; i < m.nregions; i++) {
             char *a = regions[i].addr;
-            FUZZ_CHECK(a > (char *)heap &&
-                       memheap_usable(heap, (uint64_t)(a - (char *)heap)) >= regions[i].len);
+            size_t usable =
+                a > (char *)heap ? memheap_usable(heap, (uint64_t)(a - (char *)heap)) : 0;
+            FUZZ_CHECK(usable > 0 && usable >= regions[i].len);
             FUZZ_CHECK(ferry_mem_free(a) == FERRY_OK);
         }
     }

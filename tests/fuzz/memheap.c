@@ -88,7 +88,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             FUZZ_CHECK(off % MEMHEAP_ALIGN == 0 && off >= 2 * TAG && off < HEAP_BYTES &&
                        len <= HEAP_BYTES - off);
             size_t usable = memheap_usable(heap, off);
-            FUZZ_CHECK(usable >= len && usable <= HEAP_BYTES - off);
+            /* Never 0: that means "not a block" to those who ask. */
+            FUZZ_CHECK(usable >= len && usable > 0 && usable <= HEAP_BYTES - off);
             FUZZ_CHECK(memheap_free_bytes(heap) == before - usable - TAG);
             for (int i = 0; i < nlive; i++)
                 FUZZ_CHECK(off + usable <= live[i].off - TAG ||

@@ -225,6 +225,7 @@ put("extra", "ports", b"\0" + trailer((0, 0, 0), [(0, 2, 1), (1, 3, 4)]))
 put("extra", "regions", b"\1" + b"xx" + trailer((0, 0, 0), [], [(192, 256), (512, 100)]))
 put("extra", "region-twice", b"\1" + trailer((0, 0, 0), [(0, 0, 1)], [(192, 10), (192, 10)]))
 put("extra", "bad-region", b"\0" + trailer((0, 0, 0), [], [(200, 1)]))
+put("extra", "empty-region-not-a-block", b"\1" + trailer((0, 0, 0), [], [(64 * 1000, 0)]))
 put("extra", "too-many", b"\0" + struct.pack("<IIIIII", 0, 0, 0, 65, 0, 0))
 put("extra", "short", b"\0" + b"abc")
 

@@ -99,6 +99,8 @@ uint64_t memheap_alloc(void *region, size_t len)
 {
     struct heap *h = region;
     if (h->magic != HEAP_MAGIC || len > h->size) return 0;
+    /* Every block has usable bytes, so memheap_usable's 0 means "no block". */
+    if (!len) len = 1;
     uint64_t need = (len + sizeof(struct tag) + MEMHEAP_ALIGN - 1) & ~(uint64_t)(MEMHEAP_ALIGN - 1);
     lock(h);
     uint64_t off = h->free_head;
