@@ -157,6 +157,18 @@ int ofi_eager_send(int rank, const struct ferry_hdr *h, const void *p, size_t le
     return FERRY_ERR_PEER;
 }
 
+void ofi_eager_ping(int rank)
+{
+    struct ferry_hdr h = {.src = (uint32_t)ofi.me, .kind = OFI_FRAME_PING};
+    int rc = send_frame(rank, &h, NULL, 0);
+    if (rc == 0)
+        ofi_peer_ok(rank);
+    else if (rc == -FI_EAGAIN)
+        ofi_peer_stalled(rank, "waiting for it to read a large message");
+    else
+        ofi_peer_failed(rank, "waiting for it to read a large message", fi_strerror(-rc));
+}
+
 void ofi_eager_send_done(struct ofi_ctx *c, int error, const char *why)
 {
     struct tx_slot *s = (struct tx_slot *)c;
@@ -184,12 +196,17 @@ void ofi_eager_recv_done(struct ofi_ctx *c, size_t len, uint64_t tag, int source
         int rank = source;
         if (!ofi.has_source) rank = claimed < (uint64_t)ofi.size ? (int)claimed : -1;
         if (len < sizeof h || len > OFI_FRAME_MAX || rank < 0 || rank >= ofi.size ||
-            claimed != (uint64_t)rank || h.src != (uint32_t)rank || h.kind >= FRAME_TRANSPORT) {
+            claimed != (uint64_t)rank || h.src != (uint32_t)rank ||
+            (h.kind >= FRAME_TRANSPORT && h.kind != OFI_FRAME_PING)) {
             ferry_log("ofi: dropping a malformed frame (%zu bytes, claimed rank %llu)", len,
                       (unsigned long long)claimed);
         } else if (!ofi.peers[rank].failed) {
             ofi_peer_ok(rank);
-            if (h.kind == FRAME_FIN || h.kind == FRAME_DEAD) ofi_rndv_release(rank, h.tag);
+            ofi.peers[rank].heard = ofi_now_ms();
+            if (h.kind == OFI_FRAME_PING) {
+                /* Nothing to do: its arrival was the answer. */
+            } else if (h.kind == FRAME_FIN || h.kind == FRAME_DEAD)
+                ofi_rndv_release(rank, h.tag);
             ofi.deliver(&h, data + sizeof h, len - sizeof h);
         }
     }

@@ -122,17 +122,33 @@ void ofi_peer_failed(int rank, const char *what, const char *why)
     ofi_rndv_fail_peer(rank);
 }
 
-static int64_t now_ms(void)
+int64_t ofi_now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Peers that owe us a FIN and have been silent get a ping, at most every
+ * OFI_PING_MS: a connection that died without an operation in flight
+ * shows up only when something is posted to it. */
+static void ping_silent(void)
+{
+    static int64_t next;
+    int64_t now = ofi_now_ms();
+    if (now < next || ofi.peer_timeout_ms <= 0) return;
+    next = now + OFI_PING_MS;
+    for (int r = 0; r < ofi.size; r++) {
+        struct ofi_peer *p = &ofi.peers[r];
+        if (p->resolved && !p->failed && ofi_rndv_owed(r) && now - p->heard >= OFI_PING_MS)
+            ofi_eager_ping(r);
+    }
+}
+
 void ofi_peer_stalled(int rank, const char *what)
 {
     struct ofi_peer *p = &ofi.peers[rank];
-    int64_t now = now_ms();
+    int64_t now = ofi_now_ms();
     if (!p->stall_since) {
         p->stall_since = now;
         return;
@@ -224,6 +240,7 @@ static int ofi_poll(void)
     }
     ofi_eager_repost();
     n += ofi_rndv_progress();
+    ping_silent();
     if (ofi.lost) {
         tell_lost();
         n++;

@@ -33,6 +33,13 @@
 
 enum ofi_op { OFI_OP_RECV = 1, OFI_OP_SEND, OFI_OP_READ };
 
+/* The transport's own frame: are you there? Sent to a peer that owes us a
+ * FIN and has been silent, so a connection that died quietly is noticed
+ * (rxm then refuses every post, see stall_since). Dropped on arrival. */
+#define OFI_FRAME_PING (FRAME_TRANSPORT + 1)
+/* Silence from such a peer before it is pinged (ms), and between pings. */
+#define OFI_PING_MS 1000
+
 /* Every operation's context starts with this (FI_CONTEXT/FI_CONTEXT2). */
 struct ofi_ctx {
     struct fi_context2 fi;
@@ -50,6 +57,7 @@ struct ofi_peer {
      * last success (0: none). rxm answers EAGAIN for ever to a peer whose
      * process is gone; after peer_timeout_ms of that it is declared lost. */
     int64_t stall_since;
+    int64_t heard; /* when a frame from it last arrived (ms) */
     char host[OFI_HOST_MAX];
     struct ofi_rts *rts; /* our large sends it may still read */
 };
@@ -73,7 +81,7 @@ struct ofi_state {
     struct ofi_peer *peers; /* [size] */
     int *rank_of;           /* [size]: fi_addr (an AV table index) to rank */
     size_t nrank_of;
-    int lost; /* peers failed since the runtime was last told */
+    int lost;                /* peers failed since the runtime was last told */
     int64_t peer_timeout_ms; /* FERRY_OFI_PEER_TIMEOUT (s); 0: never */
 };
 
@@ -102,6 +110,8 @@ void ofi_eager_send_done(struct ofi_ctx *c, int error, const char *why);
 /* Re-post receive buffers that could not be posted; 1 when all are posted. */
 int ofi_eager_repost(void);
 int ofi_eager_busy(void);
+/* Send a ping frame to rank (see OFI_FRAME_PING). */
+void ofi_eager_ping(int rank);
 
 /* rndv.c */
 /* Register the buffer an outgoing RTS names and fill its key. */
@@ -110,6 +120,8 @@ int ofi_rndv_prepare(int rank, struct ferry_rndv *r);
 void ofi_rndv_release(int rank, uint64_t cookie);
 /* Forget every large send to rank (the runtime fails them). */
 void ofi_rndv_fail_peer(int rank);
+/* Whether rank still has to read (and FIN) a large send of ours. */
+int ofi_rndv_owed(int rank);
 int ofi_rndv_pull(int rank, const struct ferry_rndv *r, void *dst, struct ferry_pull *op);
 void ofi_rndv_read_done(struct ofi_ctx *c, int error, const char *why);
 /* Post reads that found no room earlier; returns how many were posted. */
@@ -121,6 +133,7 @@ void ofi_rndv_fini(void);
  * stall clock; declares the peer lost when it has stalled too long. */
 void ofi_peer_stalled(int rank, const char *what);
 void ofi_peer_ok(int rank);
+int64_t ofi_now_ms(void);
 /* A peer's operation failed for good: say so once, naming rank and host;
  * the runtime hears of it at the end of the next poll. */
 void ofi_peer_failed(int rank, const char *what, const char *why);

@@ -86,6 +86,11 @@ void ofi_rndv_fail_peer(int rank)
     }
 }
 
+int ofi_rndv_owed(int rank)
+{
+    return ofi.peers[rank].rts != NULL;
+}
+
 static void finish(struct pull *p)
 {
     for (struct pull **pp = &pulls; *pp; pp = &(*pp)->next)
