@@ -33,7 +33,6 @@ struct agent {
     struct io_sink sink_out, sink_err;
     int sigfd;
     char *ended; /* [np]: ranks of the subtree that ended (or were lost) */
-    int subtree_left;
     int ending, orphan;
     int64_t kill_at, drain_end, orphan_end;
     /* The fence: this node's and the subtree's puts, until sent up. */
@@ -74,18 +73,13 @@ static void report(struct agent *a, const char *fmt, ...)
 /* Whether rank runs in this agent's subtree (its node included). */
 static int in_subtree(const struct agent *a, int rank)
 {
-    int node = a->spec->map.node_of[rank];
-    for (int t = 1; t < a->spec->ntree; t++)
-        if (a->spec->tree_node[t] == node)
-            return t == a->t || tree_route(a->t, t, a->spec->fanout) >= 0;
-    return 0;
+    return jobspec_in_subtree(a->spec, a->t, rank);
 }
 
 static void mark_ended(struct agent *a, int rank)
 {
     if (rank < 0 || rank >= a->spec->map.np || a->ended[rank] || !in_subtree(a, rank)) return;
     a->ended[rank] = 1;
-    a->subtree_left--;
 }
 
 static void kill_all(struct agent *a, int sig)
@@ -399,14 +393,8 @@ static void child_frame(void *ctx, struct tree_child *c, uint16_t type, const ui
 static int child_left(struct agent *a, const struct tree_child *c)
 {
     int n = 0;
-    for (int r = 0; r < a->spec->map.np; r++) {
-        if (a->ended[r]) continue;
-        int node = a->spec->map.node_of[r];
-        for (int t = 1; t < a->spec->ntree; t++)
-            if (a->spec->tree_node[t] == node &&
-                (t == c->t || tree_route(c->t, t, a->spec->fanout) >= 0))
-                n++;
-    }
+    for (int r = 0; r < a->spec->map.np; r++)
+        n += !a->ended[r] && jobspec_in_subtree(a->spec, c->t, r);
     return n;
 }
 
@@ -421,13 +409,8 @@ static void child_gone(void *ctx, struct tree_child *c, const char *why)
     if (!a->ending && !a->orphan)
         report(a, "lost the agent on host %s (%d rank%s not ended): %s", c->host, left,
                left == 1 ? "" : "s", why);
-    for (int r = 0; r < a->spec->map.np; r++) {
-        int node = a->spec->map.node_of[r];
-        for (int t = 1; t < a->spec->ntree; t++)
-            if (a->spec->tree_node[t] == node &&
-                (t == c->t || tree_route(c->t, t, a->spec->fanout) >= 0))
-                mark_ended(a, r);
-    }
+    for (int r = 0; r < a->spec->map.np; r++)
+        if (jobspec_in_subtree(a->spec, c->t, r)) mark_ended(a, r);
 }
 
 static void child_diag(void *ctx, struct tree_child *c, const char *p, size_t len)
@@ -621,7 +604,6 @@ int agent_run(const struct jobspec *spec, int t, struct link *up, const char *se
     a.sink_err = a.sink_out;
     a.ended = calloc((size_t)spec->map.np, 1);
     epoch_reset(&a);
-    for (int r = 0; r < spec->map.np; r++) a.subtree_left += in_subtree(&a, r);
     struct ranks_hooks hooks = {.ctx = &a,
                                 .on_exit = on_exit_rank,
                                 .on_abort = on_abort,

@@ -367,11 +367,7 @@ static void on_local_name(void *ctx, int rank, const char *cmd, const char *name
 /* Whether rank runs on a node in the subtree of child c. */
 static int in_subtree(const struct job *j, const struct tree_child *c, int rank)
 {
-    int node = j->spec->map.node_of[rank];
-    for (int t = 1; t < j->spec->ntree; t++)
-        if (j->spec->tree_node[t] == node)
-            return t == c->t || tree_route(c->t, t, j->spec->fanout) >= 0;
-    return 0;
+    return jobspec_in_subtree(j->spec, c->t, rank);
 }
 
 static void bad_frame(struct job *j, struct tree_child *c, const char *what)

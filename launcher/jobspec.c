@@ -73,6 +73,7 @@ void jobspec_free(struct jobspec *j)
     free(j->mapping);
     map_free(&j->map);
     free(j->tree_node);
+    free(j->tree_of);
     free_strv(j->exec_argv);
     free(j->ferryd);
     free(j->cwd);
@@ -153,17 +154,38 @@ int jobspec_decode(struct jobspec *j, const uint8_t *body, size_t len)
     if (!wread_done(&r) || j->bind < JOB_BIND_DEFAULT || j->bind > JOB_BIND_NONE) goto bad;
     for (int i = 0; i < j->nenv; i++)
         if (!*j->env[i].name || strchr(j->env[i].name, '=')) goto bad;
+    if (jobspec_index(j) != 0) goto bad;
     return 0;
 bad:
     jobspec_free(j);
     return -1;
 }
 
+int jobspec_index(struct jobspec *j)
+{
+    free(j->tree_of);
+    j->tree_of = malloc((size_t)j->map.nnodes * sizeof *j->tree_of);
+    if (!j->tree_of) return -1;
+    for (int n = 0; n < j->map.nnodes; n++) j->tree_of[n] = -1;
+    for (int t = 0; t < j->ntree; t++) {
+        int n = j->tree_node[t];
+        if (n < 0) continue;
+        if (j->tree_of[n] >= 0) return -1; /* a node served twice */
+        j->tree_of[n] = t;
+    }
+    return 0;
+}
+
 int jobspec_tree_of_node(const struct jobspec *j, int node)
 {
-    for (int t = 0; t < j->ntree; t++)
-        if (j->tree_node[t] == node) return t;
-    return -1;
+    return node >= 0 && node < j->map.nnodes ? j->tree_of[node] : -1;
+}
+
+int jobspec_in_subtree(const struct jobspec *j, int t, int rank)
+{
+    if (rank < 0 || rank >= j->map.np) return 0;
+    int u = jobspec_tree_of_node(j, j->map.node_of[rank]);
+    return u >= 0 && (u == t || tree_route(t, u, j->fanout) >= 0);
 }
 
 int tree_parent(int t, int fanout)

@@ -21,6 +21,7 @@ struct jobspec {
     char *mapping; /* PMI_process_mapping */
     struct job_map map;
     int *tree_node; /* [ntree]: the node tree index t serves; [0] = ferryrun's (-1: none) */
+    int *tree_of;   /* [nnodes]: the reverse (derived, see jobspec_index) */
     int ntree, fanout;
     char **exec_argv; /* the launcher command's words, NULL-terminated */
     char *ferryd;     /* the agent program to run on other hosts */
@@ -39,8 +40,12 @@ void jobspec_encode(const struct jobspec *j, struct wbuf *b);
 int jobspec_decode(struct jobspec *j, const uint8_t *body, size_t len);
 void jobspec_free(struct jobspec *j);
 
+/* Fill tree_of from tree_node (jobspec_decode does it). 0 or -1. */
+int jobspec_index(struct jobspec *j);
 /* The tree index that runs node (0 for ferryrun's), or -1. */
 int jobspec_tree_of_node(const struct jobspec *j, int node);
+/* Whether rank runs on the node of tree index t or on one below it. */
+int jobspec_in_subtree(const struct jobspec *j, int t, int rank);
 
 /* Tree helpers. */
 int tree_parent(int t, int fanout);

@@ -147,6 +147,10 @@ static int plan_job(const struct ferry_cli *cli, struct jobspec *spec, char *err
     spec->ntree = 1;
     for (int n = 0; n < m->nnodes; n++)
         if (n != me) spec->tree_node[spec->ntree++] = n;
+    if (jobspec_index(spec) != 0) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
     return 0;
 }
 

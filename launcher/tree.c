@@ -257,6 +257,13 @@ static void on_pending(void *ctx, int i, short revents)
         gone(tr, c, c->link.why);
         return;
     }
+    /* Every agent is in: nobody else has anything to connect for. */
+    int waiting = 0;
+    for (int k = 0; k < tr->nc; k++) waiting += !tr->c[k].connected && !tr->c[k].gone;
+    if (!waiting && tr->listen_fd >= 0) {
+        close(tr->listen_fd);
+        tr->listen_fd = -1;
+    }
     tr->hooks.on_ready(tr->hooks.ctx, c);
 }
 

@@ -118,27 +118,50 @@ expect_err "^ferryrun: lost the agent on host node[BC] (.* not ended): "
 expect_no_leftovers "$(prog_re "$EXIT_CODE")"
 expect_no_leftovers "$FERRYD"
 
-# Connections without the job's secret are refused and logged; the job
-# goes on.
-"$FERRYRUN" --host localhost,nodeB,nodeC $L "$EXIT_CODE" sleep >"$OUT" 2>"$ERR" &
+# Connections without the job's secret are refused and logged and the job
+# goes on; once every agent is in, the port is closed.
+"$FERRYRUN" --host localhost,nodeB --launcher-exec "$MNDIR/slow-exec.sh" "$EXIT_CODE" ok \
+    >"$OUT" 2>"$ERR" &
 pid=$!
-agent=$(find_rank "$FERRYD" "FERRY_TEST_TAG=$FERRY_TEST_TAG") || fail "no agent started"
-port=$(tr '\0' ' ' <"/proc/$agent/cmdline" | sed -n 's/.* --port \([0-9]*\) .*/\1/p')
-[ -n "$port" ] || fail "no port on the agent's command line"
+for i in $(seq 100); do
+    slow=$(tagged_procs "slow-exec.sh nodeB " | head -n 1)
+    [ -z "$slow" ] || break
+    sleep 0.05
+done
+[ -n "$slow" ] || { kill -KILL "$pid"; fail "the agent's launcher command did not start"; }
+port=$(tr '\0' ' ' <"/proc/$slow/cmdline" | sed -n 's/.* --port \([0-9]*\) .*/\1/p')
+[ -n "$port" ] || { kill -KILL "$pid"; fail "no port on the agent's command line"; }
 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port && printf '\\000\\000\\000\\116\\000\\001\\000\\000\\000\\001\\000\\000\\000\\001\\000\\000\\000\\100%064d' 0 >&3 && sleep 0.3" ||
     fail "cannot connect to ferryrun's port $port"
 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port && echo 'GET / HTTP/1.0' >&3 && sleep 0.3"
-for i in $(seq 50); do
-    [ "$(grep -c 'refused a launcher connection' "$ERR")" -lt 2 ] || break
-    sleep 0.1
-done
-expect_err "^ferryrun: refused a launcher connection from 127.0.0.1:[0-9]*: wrong secret$"
-expect_err "^ferryrun: refused a launcher connection from 127.0.0.1:[0-9]*: a malformed message"
-kill -0 "$pid" || fail "ferryrun ended after a stranger's connection"
-kill -TERM "$pid"
 RC=0
 wait "$pid" || RC=$?
-expect_rc 143
+expect_rc 0
+expect_err "^ferryrun: refused a launcher connection from 127.0.0.1:[0-9]*: wrong secret$"
+expect_err "^ferryrun: refused a launcher connection from 127.0.0.1:[0-9]*: a malformed message"
+expect_no_leftovers "$(prog_re "$EXIT_CODE")"
+expect_no_leftovers "$FERRYD"
+"$FERRYRUN" --host localhost,nodeB --launcher-exec "$MNDIR/slow-exec.sh" "$EXIT_CODE" sleep \
+    >"$OUT" 2>"$ERR" &
+pid=$!
+for i in $(seq 100); do
+    slow=$(tagged_procs "slow-exec.sh nodeB " | head -n 1)
+    [ -z "$slow" ] || break
+    sleep 0.05
+done
+port=$(tr '\0' ' ' <"/proc/$slow/cmdline" | sed -n 's/.* --port \([0-9]*\) .*/\1/p')
+i=0
+while [ "$(grep -c 'ready$' "$OUT")" -lt 2 ]; do
+    i=$((i + 1))
+    [ "$i" -lt 200 ] || { kill -KILL "$pid"; fail "ranks not ready"; }
+    sleep 0.1
+done
+if bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null; then
+    kill -TERM "$pid"
+    fail "ferryrun's port $port still open after every agent connected"
+fi
+kill -TERM "$pid"
+wait "$pid" 2>/dev/null
 expect_no_leftovers "$(prog_re "$EXIT_CODE")"
 expect_no_leftovers "$FERRYD"
 
