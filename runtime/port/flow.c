@@ -245,34 +245,41 @@ static int64_t free_slots(const struct port_rec *p, const struct flow_rx *rx)
     return (int64_t)p->qlimit - p->queued - rx->outstanding - rx->accum;
 }
 
-/* Give credits to waiting senders while there is room; when there is none
- * but senders sit on unused credits, recall them. */
+/* Someone wants room and none is free: take back the credits freed but not
+ * yet handed back, and if that is not enough, recall those that senders
+ * other than `except` hold unused. Returns the room now free. */
+static int64_t reclaim(struct port_rec *p, struct flow_rx *rx, uint32_t except)
+{
+    for (int s = 0; rx->accum && s < ferry_w.size; s++) rx->by_rank[s].accum = 0;
+    rx->accum = 0;
+    int64_t f = free_slots(p, rx);
+    if (f <= 0 && (int64_t)p->queued < (int64_t)p->qlimit) {
+        uint32_t index = port_index_of(p);
+        for (int s = 0; s < ferry_w.size; s++) {
+            struct credit_rec *c = &rx->by_rank[s];
+            if (c->outstanding && !c->waiting && (uint32_t)s != except)
+                ctrl(s, FRAME_RECALL, 0, index, p->gen, 0);
+        }
+    }
+    return f;
+}
+
+/* Give credits to waiting senders, in turn, while there is room. */
 static void grant(struct port_rec *p, struct flow_rx *rx)
 {
     uint32_t index = port_index_of(p);
-    if (rx->nwait && rx->accum && free_slots(p, rx) <= 0) {
-        /* Credits freed but not yet handed back go to the waiters first. */
-        for (int s = 0; s < ferry_w.size; s++) rx->by_rank[s].accum = 0;
-        rx->accum = 0;
-    }
-    while (rx->nwait && free_slots(p, rx) > 0) {
+    while (rx->nwait) {
+        int64_t f = free_slots(p, rx);
+        if (f <= 0 && (f = reclaim(p, rx, UINT32_MAX)) <= 0) return;
         uint32_t s = rx->waiters[rx->whead];
         rx->whead = (rx->whead + 1) % (uint32_t)ferry_w.size;
         rx->nwait--;
         struct credit_rec *c = &rx->by_rank[s];
         c->waiting = 0;
-        int64_t f = free_slots(p, rx);
         uint32_t g = f < chunk(p) ? (uint32_t)f : chunk(p);
         c->outstanding += g;
         rx->outstanding += g;
         ctrl((int)s, FRAME_CREDIT, FLOW_REPLY, index, p->gen, g);
-    }
-    if (rx->nwait && (int64_t)p->queued < (int64_t)p->qlimit) {
-        /* Room is held by credits other senders do not use: recall them. */
-        for (int s = 0; s < ferry_w.size; s++) {
-            struct credit_rec *c = &rx->by_rank[s];
-            if (c->outstanding && !c->waiting) ctrl(s, FRAME_RECALL, 0, index, p->gen, 0);
-        }
     }
 }
 
@@ -302,9 +309,12 @@ void flow_on_receiver_frame(const struct ferry_hdr *h, const void *payload, size
             return;
         }
         if (h->flags & FLOW_PROBE) {
-            /* Answer now: what is free (after the waiters), or nothing. */
+            /* Answer now: what is free (after the waiters), or nothing;
+             * room held unused by other senders is recalled, so a retry
+             * finds it once they hand it back. */
             grant(p, rx);
             int64_t f = free_slots(p, rx);
+            if (f <= 0) f = reclaim(p, rx, h->src);
             uint32_t g = f <= 0 ? 0 : f < chunk(p) ? (uint32_t)f : chunk(p);
             c->outstanding += g;
             rx->outstanding += g;

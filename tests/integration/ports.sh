@@ -3,7 +3,7 @@
 # port sets, port names in messages, RPC, dead ports.
 . "$top_srcdir/tests/integration/lib.sh"
 shm_snapshot
-for t in limits:2 sync:2 sets:4 names:3 rpc:3 dead:3; do
+for t in limits:2 held:3 sync:2 sets:4 names:3 rpc:3 dead:3; do
     name=${t%:*}
     n=${t#*:}
     run_job 60 -n "$n" "$PROGS/ports" "$name"

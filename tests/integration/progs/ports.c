@@ -1,6 +1,6 @@
 /* Mach port semantics across real ranks: queue limits and the four send
  * modes, limit 0, status, port sets, port names in messages, RPC, and dead
- * ports. Usage: ports limits|sync|sets|names|rpc|dead|exit (ranks: see each). */
+ * ports. Usage: ports limits|held|sync|sets|names|rpc|dead|exit (ranks: see each). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,6 +118,44 @@ static void test_limits(void)
             CHECK(msend(p, 1000 + i, FERRY_SEND_BLOCK, 0, FERRY_PORT_NULL) == FERRY_OK, "block %d",
                   i);
         CHECK(wait_signal() == 2, "end signal");
+    }
+}
+
+/* 3 ranks. Room that one sender holds as credits it no longer uses is not
+ * lost to the others: a NOWAIT send to the emptied port gets through once
+ * the holder has been asked to hand it back (it may fail meanwhile). */
+static void test_held(void)
+{
+    if (ferry_rank() == 2) {
+        ferry_port_t p;
+        CHECK(ferry_port_alloc(&p, 2) == FERRY_OK, "alloc");
+        give_port(0, p);
+        give_port(1, p);
+        CHECK(wait_signal() == 1, "signal from 0");
+        for (int i = 0; i < 2; i++) {
+            int v = -1;
+            CHECK(ferry_recv(p, &v, sizeof v, NULL, 10000) == FERRY_OK && v == i, "first %d: %d", i,
+                  v);
+        }
+        signal_rank(1, 2);
+        int v = -1;
+        CHECK(ferry_recv(p, &v, sizeof v, NULL, 10000) == FERRY_OK && v == 7, "from 1: %d", v);
+        signal_rank(0, 3);
+    } else if (ferry_rank() == 0) {
+        ferry_port_t p = take_port();
+        for (int i = 0; i < 2; i++)
+            CHECK(msend(p, i, FERRY_SEND_BLOCK, 0, FERRY_PORT_NULL) == FERRY_OK, "block %d", i);
+        signal_rank(2, 1);
+        CHECK(wait_signal() == 3, "end signal");
+    } else if (ferry_rank() == 1) {
+        ferry_port_t p = take_port();
+        CHECK(wait_signal() == 2, "signal from 2");
+        int rc, tries = 0;
+        while ((rc = msend(p, 7, FERRY_SEND_NOWAIT, 0, FERRY_PORT_NULL)) == FERRY_ERR_WOULDBLOCK &&
+               ++tries < 2000)
+            usleep(1000);
+        CHECK(rc == FERRY_OK, "nowait to an empty port after %d tries: %s", tries,
+              ferry_strerror(rc));
     }
 }
 
@@ -444,7 +482,7 @@ int main(int argc, char **argv)
         int ranks;
     } tests[] = {{"limits", test_limits, 2}, {"sync", test_sync, 2}, {"sets", test_sets, 4},
                  {"names", test_names, 3},   {"rpc", test_rpc, 3},   {"dead", test_dead, 3},
-                 {"exit", test_exit, 3}};
+                 {"exit", test_exit, 3},     {"held", test_held, 3}};
     int found = 0;
     for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
         if (strcmp(what, tests[i].name) != 0) continue;
@@ -456,7 +494,7 @@ int main(int argc, char **argv)
         tests[i].fn();
     }
     if (!found) {
-        fprintf(stderr, "usage: ports limits|sync|sets|names|rpc|dead|exit\n");
+        fprintf(stderr, "usage: ports limits|held|sync|sets|names|rpc|dead|exit\n");
         return 2;
     }
     int me = ferry_rank();
