@@ -28,6 +28,7 @@ typedef int MPI_Request;
 typedef int MPI_Errhandler;
 typedef int MPI_Info;
 typedef int MPI_Message;
+typedef int MPI_Op;
 typedef int MPI_Fint;
 typedef intptr_t MPI_Aint;
 typedef long long MPI_Offset;
@@ -61,6 +62,23 @@ typedef struct MPI_Status {
 
 #define MPI_MESSAGE_NULL    ((MPI_Message)0x1c000000)
 #define MPI_MESSAGE_NO_PROC ((MPI_Message)0x1c000001)
+
+/* Reduction operations. */
+#define MPI_OP_NULL ((MPI_Op)0x20000000)
+#define MPI_MAX     ((MPI_Op)0x20000001)
+#define MPI_MIN     ((MPI_Op)0x20000002)
+#define MPI_SUM     ((MPI_Op)0x20000003)
+#define MPI_PROD    ((MPI_Op)0x20000004)
+#define MPI_LAND    ((MPI_Op)0x20000005)
+#define MPI_BAND    ((MPI_Op)0x20000006)
+#define MPI_LOR     ((MPI_Op)0x20000007)
+#define MPI_BOR     ((MPI_Op)0x20000008)
+#define MPI_LXOR    ((MPI_Op)0x20000009)
+#define MPI_BXOR    ((MPI_Op)0x2000000a)
+#define MPI_MINLOC  ((MPI_Op)0x2000000b)
+#define MPI_MAXLOC  ((MPI_Op)0x2000000c)
+#define MPI_REPLACE ((MPI_Op)0x2000000d)
+#define MPI_NO_OP   ((MPI_Op)0x2000000e)
 
 /* Predefined datatypes. */
 #define MPI_DATATYPE_NULL           ((MPI_Datatype)0x0c000000)
@@ -224,6 +242,7 @@ typedef int MPI_Copy_function(MPI_Comm oldcomm, int keyval, void *extra_state, v
 typedef int MPI_Delete_function(MPI_Comm comm, int keyval, void *attr, void *extra_state);
 typedef void MPI_Comm_errhandler_function(MPI_Comm *comm, int *code, ...);
 typedef MPI_Comm_errhandler_function MPI_Comm_errhandler_fn;
+typedef void MPI_User_function(void *invec, void *inoutvec, int *len, MPI_Datatype *datatype);
 
 int ferry_mpi_comm_null_copy_fn(MPI_Comm, int, void *, void *, void *, int *);
 int ferry_mpi_comm_dup_fn(MPI_Comm, int, void *, void *, void *, int *);
@@ -373,8 +392,122 @@ FERRY_MPI_DECL(int, Status_set_elements_x,
                (MPI_Status * status, MPI_Datatype datatype, MPI_Count count))
 FERRY_MPI_DECL(int, Status_set_cancelled, (MPI_Status * status, int flag))
 
-/* The one collective this part provides (programs need it to line up). */
+/* Collectives, blocking and nonblocking, and reduction operations. */
 FERRY_MPI_DECL(int, Barrier, (MPI_Comm comm))
+FERRY_MPI_DECL(int, Ibarrier, (MPI_Comm comm, MPI_Request *request))
+FERRY_MPI_DECL(int, Bcast, (void *buffer, int count, MPI_Datatype datatype, int root, MPI_Comm comm))
+FERRY_MPI_DECL(int, Ibcast,
+               (void *buffer, int count, MPI_Datatype datatype, int root, MPI_Comm comm,
+                MPI_Request *request))
+FERRY_MPI_DECL(int, Reduce,
+               (const void *sendbuf, void *recvbuf, int count, MPI_Datatype datatype, MPI_Op op,
+                int root, MPI_Comm comm))
+FERRY_MPI_DECL(int, Ireduce,
+               (const void *sendbuf, void *recvbuf, int count, MPI_Datatype datatype, MPI_Op op,
+                int root, MPI_Comm comm, MPI_Request *request))
+FERRY_MPI_DECL(int, Allreduce,
+               (const void *sendbuf, void *recvbuf, int count, MPI_Datatype datatype, MPI_Op op,
+                MPI_Comm comm))
+FERRY_MPI_DECL(int, Iallreduce,
+               (const void *sendbuf, void *recvbuf, int count, MPI_Datatype datatype, MPI_Op op,
+                MPI_Comm comm, MPI_Request *request))
+FERRY_MPI_DECL(int, Reduce_local,
+               (const void *inbuf, void *inoutbuf, int count, MPI_Datatype datatype, MPI_Op op))
+FERRY_MPI_DECL(int, Gather,
+               (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
+                int recvcount, MPI_Datatype recvtype, int root, MPI_Comm comm))
+FERRY_MPI_DECL(int, Igather,
+               (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
+                int recvcount, MPI_Datatype recvtype, int root, MPI_Comm comm,
+                MPI_Request *request))
+FERRY_MPI_DECL(int, Gatherv,
+               (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
+                const int recvcounts[], const int displs[], MPI_Datatype recvtype, int root,
+                MPI_Comm comm))
+FERRY_MPI_DECL(int, Igatherv,
+               (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
+                const int recvcounts[], const int displs[], MPI_Datatype recvtype, int root,
+                MPI_Comm comm, MPI_Request *request))
+FERRY_MPI_DECL(int, Scatter,
+               (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
+                int recvcount, MPI_Datatype recvtype, int root, MPI_Comm comm))
+FERRY_MPI_DECL(int, Iscatter,
+               (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
+                int recvcount, MPI_Datatype recvtype, int root, MPI_Comm comm,
+                MPI_Request *request))
+FERRY_MPI_DECL(int, Scatterv,
+               (const void *sendbuf, const int sendcounts[], const int displs[],
+                MPI_Datatype sendtype, void *recvbuf, int recvcount, MPI_Datatype recvtype,
+                int root, MPI_Comm comm))
+FERRY_MPI_DECL(int, Iscatterv,
+               (const void *sendbuf, const int sendcounts[], const int displs[],
+                MPI_Datatype sendtype, void *recvbuf, int recvcount, MPI_Datatype recvtype,
+                int root, MPI_Comm comm, MPI_Request *request))
+FERRY_MPI_DECL(int, Allgather,
+               (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
+                int recvcount, MPI_Datatype recvtype, MPI_Comm comm))
+FERRY_MPI_DECL(int, Iallgather,
+               (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
+                int recvcount, MPI_Datatype recvtype, MPI_Comm comm, MPI_Request *request))
+FERRY_MPI_DECL(int, Allgatherv,
+               (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
+                const int recvcounts[], const int displs[], MPI_Datatype recvtype, MPI_Comm comm))
+FERRY_MPI_DECL(int, Iallgatherv,
+               (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
+                const int recvcounts[], const int displs[], MPI_Datatype recvtype, MPI_Comm comm,
+                MPI_Request *request))
+FERRY_MPI_DECL(int, Alltoall,
+               (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
+                int recvcount, MPI_Datatype recvtype, MPI_Comm comm))
+FERRY_MPI_DECL(int, Ialltoall,
+               (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
+                int recvcount, MPI_Datatype recvtype, MPI_Comm comm, MPI_Request *request))
+FERRY_MPI_DECL(int, Alltoallv,
+               (const void *sendbuf, const int sendcounts[], const int sdispls[],
+                MPI_Datatype sendtype, void *recvbuf, const int recvcounts[], const int rdispls[],
+                MPI_Datatype recvtype, MPI_Comm comm))
+FERRY_MPI_DECL(int, Ialltoallv,
+               (const void *sendbuf, const int sendcounts[], const int sdispls[],
+                MPI_Datatype sendtype, void *recvbuf, const int recvcounts[], const int rdispls[],
+                MPI_Datatype recvtype, MPI_Comm comm, MPI_Request *request))
+FERRY_MPI_DECL(int, Alltoallw,
+               (const void *sendbuf, const int sendcounts[], const int sdispls[],
+                const MPI_Datatype sendtypes[], void *recvbuf, const int recvcounts[],
+                const int rdispls[], const MPI_Datatype recvtypes[], MPI_Comm comm))
+FERRY_MPI_DECL(int, Ialltoallw,
+               (const void *sendbuf, const int sendcounts[], const int sdispls[],
+                const MPI_Datatype sendtypes[], void *recvbuf, const int recvcounts[],
+                const int rdispls[], const MPI_Datatype recvtypes[], MPI_Comm comm,
+                MPI_Request *request))
+FERRY_MPI_DECL(int, Reduce_scatter,
+               (const void *sendbuf, void *recvbuf, const int recvcounts[], MPI_Datatype datatype,
+                MPI_Op op, MPI_Comm comm))
+FERRY_MPI_DECL(int, Ireduce_scatter,
+               (const void *sendbuf, void *recvbuf, const int recvcounts[], MPI_Datatype datatype,
+                MPI_Op op, MPI_Comm comm, MPI_Request *request))
+FERRY_MPI_DECL(int, Reduce_scatter_block,
+               (const void *sendbuf, void *recvbuf, int recvcount, MPI_Datatype datatype,
+                MPI_Op op, MPI_Comm comm))
+FERRY_MPI_DECL(int, Ireduce_scatter_block,
+               (const void *sendbuf, void *recvbuf, int recvcount, MPI_Datatype datatype,
+                MPI_Op op, MPI_Comm comm, MPI_Request *request))
+FERRY_MPI_DECL(int, Scan,
+               (const void *sendbuf, void *recvbuf, int count, MPI_Datatype datatype, MPI_Op op,
+                MPI_Comm comm))
+FERRY_MPI_DECL(int, Iscan,
+               (const void *sendbuf, void *recvbuf, int count, MPI_Datatype datatype, MPI_Op op,
+                MPI_Comm comm, MPI_Request *request))
+FERRY_MPI_DECL(int, Exscan,
+               (const void *sendbuf, void *recvbuf, int count, MPI_Datatype datatype, MPI_Op op,
+                MPI_Comm comm))
+FERRY_MPI_DECL(int, Iexscan,
+               (const void *sendbuf, void *recvbuf, int count, MPI_Datatype datatype, MPI_Op op,
+                MPI_Comm comm, MPI_Request *request))
+FERRY_MPI_DECL(int, Op_create, (MPI_User_function * user_fn, int commute, MPI_Op *op))
+FERRY_MPI_DECL(int, Op_free, (MPI_Op * op))
+FERRY_MPI_DECL(int, Op_commutative, (MPI_Op op, int *commute))
+FERRY_MPI_DECL(MPI_Fint, Op_c2f, (MPI_Op op))
+FERRY_MPI_DECL(MPI_Op, Op_f2c, (MPI_Fint op))
 
 /* Communicators. */
 FERRY_MPI_DECL(int, Comm_size, (MPI_Comm comm, int *size))

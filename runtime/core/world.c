@@ -22,6 +22,22 @@ int world_set_nodes(struct ferry_world *w, char *const *node_keys)
         }
     }
     w->local_rank = w->local_index[w->rank];
+    /* Every rank's node, named by its lowest rank: node-aware collectives
+     * need the whole map, not only this node's part. */
+    w->node_of = calloc((size_t)w->size, sizeof(int));
+    int *leaders = calloc((size_t)w->size, sizeof(int));
+    if (!w->node_of || !leaders) {
+        free(leaders);
+        return FERRY_ERR_NOMEM;
+    }
+    int nl = 0;
+    for (int r = 0; r < w->size; r++) {
+        int j = 0;
+        while (j < nl && strcmp(node_keys[leaders[j]], node_keys[r]) != 0) j++;
+        if (j == nl) leaders[nl++] = r;
+        w->node_of[r] = leaders[j];
+    }
+    free(leaders);
     return FERRY_OK;
 }
 
@@ -29,8 +45,9 @@ void world_free(struct ferry_world *w)
 {
     free(w->local_ranks);
     free(w->local_index);
+    free(w->node_of);
     free(w->peers);
-    w->local_ranks = w->local_index = NULL;
+    w->local_ranks = w->local_index = w->node_of = NULL;
     w->peers = NULL;
 }
 

@@ -25,6 +25,7 @@ struct ferry_world {
     int local_rank, local_size;
     int *local_ranks;         /* [local_size]: global ranks on this node, in rank order */
     int *local_index;         /* [size]: index among local_ranks, or -1 */
+    int *node_of;             /* [size]: the lowest rank on each rank's node */
     struct ferry_peer *peers; /* [size] */
     struct ferry_peer *pend_list;
     int oversubscribed; /* more local ranks than cores */

@@ -1,13 +1,64 @@
-/* MPI_Barrier, a dissemination barrier over point-to-point. Programs need
- * it to line up (benchmarks, tests); the tuned collectives come later. */
-#include "runtime/mpi/coll_internal.h"
+/* MPI_Barrier and MPI_Ibarrier: dissemination (log2(p) rounds of empty
+ * messages, any p), or across nodes: each node's members check in with
+ * their leader, the leaders disseminate, the leaders release their nodes. */
+#include "runtime/mpi/coll.h"
+
+enum { BA_DISSEMINATION, BA_NODE_AWARE };
+
+static void dissemination(struct coll_sched *s, const struct cs_grp *g)
+{
+    int n = g->n, r = g->me;
+    for (int k = 1; k < n; k *= 2) {
+        cs_send(s, grp_rank(g, (r + k) % n), NULL, 0);
+        cs_recv(s, grp_rank(g, (r - k + n) % n), NULL, 0);
+        cs_round(s);
+    }
+}
+
+static void node_aware(struct coll_sched *s)
+{
+    struct coll_nodes nd;
+    if (coll_nodes(s, &nd)) return;
+    int me = s->c->rank;
+    if (me != nd.my_leader) {
+        cs_send(s, nd.my_leader, NULL, 0);
+        cs_recv(s, nd.my_leader, NULL, 0);
+        cs_round(s);
+        return;
+    }
+    for (int i = 1; i < nd.nlocal; i++) cs_recv(s, nd.local[i], NULL, 0);
+    cs_round(s);
+    struct cs_grp lg = {nd.nleaders, nd.me_leader, nd.leaders};
+    dissemination(s, &lg);
+    for (int i = 1; i < nd.nlocal; i++) cs_send(s, nd.local[i], NULL, 0);
+    cs_round(s);
+}
+
+static int barrier(MPI_Comm comm, MPI_Request *req, const char *fn)
+{
+    struct mpi_comm *c;
+    int rc = check_comm(comm, fn, &c);
+    if (rc || (req && (rc = coll_check_req(c, req, fn)))) return rc;
+    struct coll_sched *s = cs_new(c);
+    if (!s) return mpi_err(c, MPI_ERR_NO_MEM, fn, "out of memory");
+    int alg = coll_forced(CK_BARRIER);
+    if (alg < 0) alg = coll_multinode(c) ? BA_NODE_AWARE : BA_DISSEMINATION;
+    struct cs_grp g = {c->size, c->rank, NULL};
+    if (alg == BA_NODE_AWARE)
+        node_aware(s);
+    else
+        dissemination(s, &g);
+    return cs_run(s, req, fn);
+}
 
 #pragma weak MPI_Barrier = PMPI_Barrier
 FERRY_API int PMPI_Barrier(MPI_Comm comm)
 {
-    struct mpi_comm *c;
-    int rc = check_comm(comm, "MPI_Barrier", &c);
-    if (rc) return rc;
-    if ((rc = coll_barrier(c))) return p2p_raise(c, rc, "MPI_Barrier", NULL);
-    return MPI_SUCCESS;
+    return barrier(comm, NULL, "MPI_Barrier");
+}
+
+#pragma weak MPI_Ibarrier = PMPI_Ibarrier
+FERRY_API int PMPI_Ibarrier(MPI_Comm comm, MPI_Request *req)
+{
+    return barrier(comm, req, "MPI_Ibarrier");
 }

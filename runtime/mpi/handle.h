@@ -12,6 +12,7 @@ enum hkind {
     HK_ERRH = 5,
     HK_INFO = 6,
     HK_MSG = 7,
+    HK_OP = 8,
     HK_KEYVAL = 10,
 };
 #define H_SHIFT         26

@@ -1,0 +1,123 @@
+/* MPI_Reduce and MPI_Ireduce: a binomial tree (children's partial results
+ * received at once, then combined in member order, so a non-commutative
+ * operation sees its operands in rank order); across nodes, each node
+ * reduces to one member first and those cross the network once. */
+#include "runtime/mpi/coll.h"
+
+enum { RE_BINOMIAL, RE_NODE_AWARE };
+
+/* Member rel (relative to the tree's root) combines its own elements with
+ * its children's partial results, which cover the members right after it:
+ * acc = mine op c1 op c2 op c4 ... each child's buffer taking the result
+ * in turn (inout = in op inout). */
+static const void *tree(struct coll_sched *s, const struct cs_grp *g, int root, int rel,
+                        const void *mine, size_t count, int *parent)
+{
+    int n = g->n, mask = 1;
+    size_t len = count * esize(s);
+    const void *acc = mine;
+    for (; mask < n; mask <<= 1) {
+        if (rel & mask) break;
+        if (rel + mask >= n) continue;
+        void *b = cs_alloc(s, len);
+        cs_recv(s, grp_rank(g, (rel + mask + root) % n), b, len);
+        cs_reduce(s, acc, b, count);
+        acc = b;
+    }
+    *parent = mask < n ? grp_rank(g, (rel - mask + root) % n) : -1;
+    return acc;
+}
+
+void alg_reduce_binomial(struct coll_sched *s, const struct cs_grp *g, int root, const void *mine,
+                         void *out, size_t count)
+{
+    int n = g->n, parent;
+    size_t len = count * esize(s);
+    /* In member order the tree must be rooted at member 0; the result then
+     * travels to the root. */
+    int troot = s->op->commute ? root : 0;
+    const void *acc = tree(s, g, troot, (g->me - troot + n) % n, mine, count, &parent);
+    cs_round(s);
+    if (parent >= 0) {
+        cs_send(s, parent, acc, len);
+    } else if (g->me == root) {
+        cs_copy(s, out, acc, len);
+    } else {
+        cs_send(s, grp_rank(g, root), acc, len);
+    }
+    if (g->me == root && troot != root) cs_recv(s, grp_rank(g, troot), out, len);
+    cs_round(s);
+}
+
+/* The root's node reduces to the root, every other node to its leader;
+ * then the leaders (the root for its node) reduce to the root. */
+static void reduce_node_aware(struct coll_sched *s, int root, const void *mine, void *out,
+                              size_t count)
+{
+    struct coll_nodes nd;
+    if (coll_nodes(s, &nd)) return;
+    int me = s->c->rank, mynode = nd.nodeix[me];
+    nd.leaders[nd.nodeix[root]] = root;
+    int speaker = nd.leaders[mynode], sroot = 0;
+    while (nd.local[sroot] != speaker) sroot++;
+    void *part = me == speaker ? cs_alloc(s, count * esize(s)) : NULL;
+    struct cs_grp ng = {nd.nlocal, nd.me_local, nd.local};
+    alg_reduce_binomial(s, &ng, sroot, mine, part, count);
+    if (me == speaker) {
+        struct cs_grp lg = {nd.nleaders, mynode, nd.leaders};
+        alg_reduce_binomial(s, &lg, nd.nodeix[root], part, out, count);
+    }
+}
+
+static int reduce(const void *sbuf, void *rbuf, int count, MPI_Datatype type, MPI_Op op, int root,
+                  MPI_Comm comm, MPI_Request *req, const char *fn)
+{
+    struct mpi_comm *c;
+    struct mpi_dtype *t;
+    struct mpi_op *o;
+    int rc;
+    if ((rc = check_comm(comm, fn, &c)) || (rc = check_count(c, count, fn)) ||
+        (rc = check_dtype(c, type, fn, &t)) || (rc = coll_check_op(c, op, t, fn, &o)) ||
+        (rc = coll_check_root(c, root, fn)) ||
+        (rc = coll_check_buf(c, sbuf, (size_t)count, t, c->rank == root, "send", fn)) ||
+        (c->rank == root &&
+         ((rc = coll_check_buf(c, rbuf, (size_t)count, t, 0, "receive", fn)) ||
+          (rc = coll_check_alias(c, sbuf, rbuf, (size_t)count * (size_t)t->size, fn)))) ||
+        (req && (rc = coll_check_req(c, req, fn))))
+        return rc;
+    struct coll_sched *s = cs_new(c);
+    if (!s) return mpi_err(c, MPI_ERR_NO_MEM, fn, "out of memory");
+    cs_set_op(s, o, t);
+    size_t n = (size_t)count;
+    if (n) {
+        int isroot = c->rank == root;
+        const void *mine = cs_in(s, t, n, sbuf == MPI_IN_PLACE ? rbuf : sbuf);
+        void *out = isroot ? cs_out(s, t, n, rbuf) : NULL;
+        cs_round(s);
+        int alg = coll_forced(CK_REDUCE);
+        if (alg < 0 || alg > RE_NODE_AWARE)
+            alg = coll_multinode(c) && o->commute ? RE_NODE_AWARE : RE_BINOMIAL;
+        if (alg == RE_NODE_AWARE && o->commute) {
+            reduce_node_aware(s, root, mine, out, n);
+        } else {
+            struct cs_grp g = {c->size, c->rank, NULL};
+            alg_reduce_binomial(s, &g, root, mine, out, n);
+        }
+        if (isroot) cs_out_done(s, t, n, out, rbuf);
+    }
+    return cs_run(s, req, fn);
+}
+
+#pragma weak MPI_Reduce = PMPI_Reduce
+FERRY_API int PMPI_Reduce(const void *sbuf, void *rbuf, int count, MPI_Datatype type, MPI_Op op,
+                          int root, MPI_Comm comm)
+{
+    return reduce(sbuf, rbuf, count, type, op, root, comm, NULL, "MPI_Reduce");
+}
+
+#pragma weak MPI_Ireduce = PMPI_Ireduce
+FERRY_API int PMPI_Ireduce(const void *sbuf, void *rbuf, int count, MPI_Datatype type, MPI_Op op,
+                           int root, MPI_Comm comm, MPI_Request *req)
+{
+    return reduce(sbuf, rbuf, count, type, op, root, comm, req, "MPI_Ireduce");
+}
