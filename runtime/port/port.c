@@ -136,6 +136,12 @@ static int slot_alloc(struct port_rec **out)
             if (!p) return FERRY_ERR_NOMEM;
             ports = p;
             cap_ports *= 2;
+            /* An empty queue's tail points at its own head: into the old
+             * table, until moved here. */
+            for (uint32_t j = 0; j < nports; j++) {
+                if (!ports[j].unexpected.head) ports[j].unexpected.tail = &ports[j].unexpected.head;
+                if (!ports[j].posted.head) ports[j].posted.tail = &ports[j].posted.head;
+            }
         }
         ports[nports++].gen = 1;
     }

@@ -172,6 +172,25 @@ static void test_regions(void)
     CU_ASSERT_EQUAL(ferry_port_destroy(p), FERRY_OK);
 }
 
+/* A port made before the table of ports grows keeps working after: its
+ * empty queues must not point into the table's old memory. */
+static void test_table_growth(void)
+{
+    ferry_port_t a, more[40];
+    CU_ASSERT_EQUAL_FATAL(ferry_port_alloc(&a, 0), FERRY_OK);
+    for (int i = 0; i < 40; i++) CU_ASSERT_EQUAL_FATAL(ferry_port_alloc(&more[i], 0), FERRY_OK);
+    ferry_request_t r;
+    int v = 0, done = 0;
+    CU_ASSERT_EQUAL_FATAL(ferry_irecv(a, &v, sizeof v, &r), FERRY_OK);
+    CU_ASSERT_EQUAL(send_int(a, 7, FERRY_SEND_NOWAIT, 0, FERRY_PORT_NULL), FERRY_OK);
+    for (int i = 0; i < 1000 && !done; i++) CU_ASSERT_EQUAL(ferry_test(&r, &done, NULL), FERRY_OK);
+    CU_ASSERT(done && v == 7);
+    CU_ASSERT_EQUAL(send_int(more[39], 8, FERRY_SEND_NOWAIT, 0, FERRY_PORT_NULL), FERRY_OK);
+    CU_ASSERT(recv_int(more[39], &v) == FERRY_OK && v == 8);
+    for (int i = 0; i < 40; i++) CU_ASSERT_EQUAL(ferry_port_destroy(more[i]), FERRY_OK);
+    CU_ASSERT_EQUAL(ferry_port_destroy(a), FERRY_OK);
+}
+
 static int init_suite(void)
 {
     unsetenv("PMI_FD");
@@ -193,6 +212,7 @@ int main(void)
     CU_add_test(s, "reply port and port names", test_message_extras);
     CU_add_test(s, "dead-name notification", test_dead_name_notice);
     CU_add_test(s, "out-of-line regions", test_regions);
+    CU_add_test(s, "ports made before the table grows", test_table_growth);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed() +
