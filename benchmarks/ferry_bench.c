@@ -19,8 +19,10 @@
  *         /proc/PID/stat, which rank 0 reads): percent of one core
  * Among all ranks (meant for many ranks on few cores):
  *   ring  each rank receives from its left and sends to its right, in
- *         rounds: milliseconds for all ranks to finish
+ *         rounds: milliseconds for all ranks to finish (and, as
+ *         "ring_rounds", how many rounds)
  *   a2a   each rank exchanges with every other, in rounds: milliseconds
+ *         (and "a2a_rounds")
  *   foot  the node's shared segment in memory (bytes, from mincore) after
  *         one ring round ("foot_ring"), then after one all-to-all round
  *         ("foot_a2a"); the size column is the number of ranks
@@ -334,24 +336,33 @@ static double run_idle(int rank)
     return pct;
 }
 
-/* Each rank's port for the patterns among all ranks, found through the
- * name service, so messages of a pattern never mix with the well-known
- * ports' (native ports have no tags). */
-static ferry_port_t *data_ports;
+/* Ports for the patterns among all ranks: one per (receiver, sender),
+ * found through the name service. A receive then takes the next message of
+ * one sender, as an MPI receive naming its source does (with any-source
+ * receives, a fast sender's next round could take a slow one's place, and
+ * large sends, which finish only once received, would wait for a round
+ * that never comes), and the patterns' messages never mix with the
+ * well-known ports' (native ports have no tags). */
+static ferry_port_t *from; /* [s]: this rank's port for rank s's messages */
+static ferry_port_t *to;   /* [r]: rank r's port for this rank's messages */
 
-static void data_ports_init(int rank, int nranks)
+static void pattern_ports_init(int rank, int nranks)
 {
     char name[64];
-    ferry_port_t mine;
-    int rc = ferry_port_alloc(&mine, FERRY_QLIMIT_MAX);
-    if (rc) die("ferry_port_alloc", 0, rc);
-    snprintf(name, sizeof name, "ferry_bench.%d", rank);
-    if ((rc = ferry_name_register(name, mine))) die("ferry_name_register", 0, rc);
-    data_ports = calloc((size_t)nranks, sizeof *data_ports);
-    if (!data_ports) die("calloc", 0, FERRY_ERR_NOMEM);
+    int rc;
+    from = calloc((size_t)nranks, sizeof *from);
+    to = calloc((size_t)nranks, sizeof *to);
+    if (!from || !to) die("calloc", 0, FERRY_ERR_NOMEM);
     for (int r = 0; r < nranks; r++) {
-        snprintf(name, sizeof name, "ferry_bench.%d", r);
-        if ((rc = ferry_name_lookup(name, &data_ports[r], 60000))) die("ferry_name_lookup", 0, rc);
+        if (r == rank) continue;
+        if ((rc = ferry_port_alloc(&from[r], FERRY_QLIMIT_MAX))) die("ferry_port_alloc", 0, rc);
+        snprintf(name, sizeof name, "ferry_bench.%d.%d", rank, r);
+        if ((rc = ferry_name_register(name, from[r]))) die("ferry_name_register", 0, rc);
+    }
+    for (int r = 0; r < nranks; r++) {
+        if (r == rank) continue;
+        snprintf(name, sizeof name, "ferry_bench.%d.%d", r, rank);
+        if ((rc = ferry_name_lookup(name, &to[r], 60000))) die("ferry_name_lookup", 0, rc);
     }
 }
 
@@ -367,15 +378,15 @@ static double all_done(int rank, int nranks)
     return now();
 }
 
-static void pattern_isend(int to, const void *buf, size_t size, ferry_request_t *req)
+static void pattern_isend(int dest, const void *buf, size_t size, ferry_request_t *req)
 {
-    int rc = ferry_isend(data_ports[to], buf, size, req);
+    int rc = ferry_isend(to[dest], buf, size, req);
     if (rc) die("ferry_isend", size, rc);
 }
 
-static void pattern_irecv(int rank, void *buf, size_t size, ferry_request_t *req)
+static void pattern_irecv(int src, void *buf, size_t size, ferry_request_t *req)
 {
-    int rc = ferry_irecv(data_ports[rank], buf, size, req);
+    int rc = ferry_irecv(from[src], buf, size, req);
     if (rc) die("ferry_irecv", size, rc);
 }
 
@@ -383,12 +394,12 @@ static void pattern_irecv(int rank, void *buf, size_t size, ferry_request_t *req
  * rank 0 from a common start to every rank done. */
 static double run_ring(int rank, int nranks, size_t size, long rounds, void *sbuf, void *rbuf)
 {
-    int right = (rank + 1) % nranks;
+    int left = (rank + nranks - 1) % nranks, right = (rank + 1) % nranks;
     ferry_request_t reqs[2];
     double t0 = 0;
     for (long i = -1; i < rounds; i++) {
         if (i == 0) t0 = now(); /* after a first round: everyone is up */
-        pattern_irecv(rank, rbuf, size, &reqs[0]);
+        pattern_irecv(left, rbuf, size, &reqs[0]);
         pattern_isend(right, sbuf, size, &reqs[1]);
         wait_all(2, reqs, size);
     }
@@ -403,7 +414,8 @@ static double run_a2a(int rank, int nranks, size_t size, long rounds, void *sbuf
     for (long i = -1; i < rounds; i++) {
         if (i == 0) t0 = now();
         int n = 0;
-        for (int k = 1; k < nranks; k++) pattern_irecv(rank, rbuf, size, &reqs[n++]);
+        for (int k = 1; k < nranks; k++)
+            pattern_irecv((rank + nranks - k) % nranks, rbuf, size, &reqs[n++]);
         for (int k = 1; k < nranks; k++) pattern_isend((rank + k) % nranks, sbuf, size, &reqs[n++]);
         wait_all(n, reqs, size);
     }
@@ -428,26 +440,39 @@ static void release_all(int rank, int nranks)
 }
 
 /* Bytes of the node's shared segment in memory: mincore() on this rank's
- * mapping of it reports the memfd's pages that exist, whoever touched
- * them. -1 when the mapping is not found. */
+ * mappings of it (placing memory on a NUMA node splits the mapping)
+ * reports the memfd's pages that exist, whoever touched them. Pages are
+ * counted once each, by their offset in the memfd. -1 when not mapped. */
 static long segment_resident(void)
 {
     FILE *f = fopen("/proc/self/maps", "r");
     if (!f) return -1;
     char line[512];
+    unsigned long lo, hi, off;
+    unsigned char *seen = NULL; /* one byte per page of the memfd */
+    size_t nseen = 0;
     long bytes = -1;
-    unsigned long lo, hi;
-    while (bytes < 0 && fgets(line, sizeof line, f)) {
-        if (!strstr(line, "ferry-shm") || sscanf(line, "%lx-%lx ", &lo, &hi) != 2) continue;
-        size_t pages = (hi - lo) / 4096;
+    while (fgets(line, sizeof line, f)) {
+        if (!strstr(line, "ferry-shm") || sscanf(line, "%lx-%lx %*s %lx", &lo, &hi, &off) != 3)
+            continue;
+        size_t pages = (hi - lo) / 4096, first = off / 4096;
+        if (first + pages > nseen) {
+            unsigned char *n = realloc(seen, first + pages);
+            if (!n) break;
+            memset(n + nseen, 0, first + pages - nseen);
+            seen = n;
+            nseen = first + pages;
+        }
         unsigned char *v = malloc(pages);
         if (v && mincore((void *)lo, hi - lo, v) == 0) {
+            for (size_t i = 0; i < pages; i++) seen[first + i] |= v[i] & 1;
             bytes = 0;
-            for (size_t i = 0; i < pages; i++) bytes += (v[i] & 1) * 4096;
         }
         free(v);
     }
     fclose(f);
+    for (size_t i = 0; bytes >= 0 && i < nseen; i++) bytes += seen[i] * 4096;
+    free(seen);
     return bytes;
 }
 
@@ -508,7 +533,7 @@ int main(int argc, char **argv)
     memset(rbuf, 0, cap);
     if ((rc = ferry_port_set_qlimit(wk[rank], FERRY_QLIMIT_MAX)))
         die("ferry_port_set_qlimit", 0, rc);
-    if (o.metrics & (M_RING | M_A2A | M_FOOT)) data_ports_init(rank, nranks);
+    if (o.metrics & (M_RING | M_A2A | M_FOOT)) pattern_ports_init(rank, nranks);
     if (rank == 0)
         printf("# ferry_bench, %d ranks: metric size value (lat us, bw/bibw MB/s, mr M/s, "
                "idle %%, ring/a2a ms, foot bytes)\n",
@@ -538,13 +563,14 @@ int main(int argc, char **argv)
             check_size(rank, s, sbuf, rbuf);
         }
         if (o.metrics & M_RING) {
-            double ms = run_ring(rank, nranks, s, pattern_rounds(s, 1, &o), sbuf, rbuf);
-            if (rank == 0) printf("ring %zu %.2f\n", s, ms);
+            long rounds = pattern_rounds(s, 1, &o);
+            double ms = run_ring(rank, nranks, s, rounds, sbuf, rbuf);
+            if (rank == 0) printf("ring %zu %.2f\nring_rounds %zu %ld\n", s, ms, s, rounds);
         }
         if (o.metrics & M_A2A) {
-            double ms =
-                run_a2a(rank, nranks, s, pattern_rounds(s, nranks - 1, &o), sbuf, rbuf, reqs);
-            if (rank == 0) printf("a2a %zu %.2f\n", s, ms);
+            long rounds = pattern_rounds(s, nranks - 1, &o);
+            double ms = run_a2a(rank, nranks, s, rounds, sbuf, rbuf, reqs);
+            if (rank == 0) printf("a2a %zu %.2f\na2a_rounds %zu %ld\n", s, ms, s, rounds);
         }
         if (rank == 0) fflush(stdout);
     }

@@ -18,8 +18,10 @@
  *         /proc/PID/stat, which rank 0 reads): percent of one core
  * Among all ranks (meant for many ranks on few cores):
  *   ring  each rank receives from its left and sends to its right, in
- *         rounds: milliseconds for all ranks to finish
+ *         rounds: milliseconds for all ranks to finish (and, as
+ *         "ring_rounds", how many rounds)
  *   a2a   each rank exchanges with every other, in rounds: milliseconds
+ *         (and "a2a_rounds")
  *
  * Output: lines "METRIC SIZE VALUE" (comment lines start with '#'). Every
  * size ends with an untimed exchange whose data is checked.
@@ -391,13 +393,14 @@ int main(int argc, char **argv)
             check_size(rank, s, sbuf, rbuf);
         }
         if (o.metrics & M_RING) {
-            double ms = run_ring(rank, nranks, s, pattern_rounds(s, 1, &o), sbuf, rbuf);
-            if (rank == 0) printf("ring %zu %.2f\n", s, ms);
+            long rounds = pattern_rounds(s, 1, &o);
+            double ms = run_ring(rank, nranks, s, rounds, sbuf, rbuf);
+            if (rank == 0) printf("ring %zu %.2f\nring_rounds %zu %ld\n", s, ms, s, rounds);
         }
         if (o.metrics & M_A2A) {
-            double ms = run_a2a(rank, nranks, s, pattern_rounds(s, nranks - 1, &o), (char *)sbuf,
-                                (char *)rbuf, reqs);
-            if (rank == 0) printf("a2a %zu %.2f\n", s, ms);
+            long rounds = pattern_rounds(s, nranks - 1, &o);
+            double ms = run_a2a(rank, nranks, s, rounds, (char *)sbuf, (char *)rbuf, reqs);
+            if (rank == 0) printf("a2a %zu %.2f\na2a_rounds %zu %ld\n", s, ms, s, rounds);
         }
         if (rank == 0) fflush(stdout);
     }
