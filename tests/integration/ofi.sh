@@ -39,6 +39,12 @@ cat "$OUT"
 run_job 30 -n 2 "$PROGS/truncate"
 expect_rc 0
 
+# A large message taken seconds late: the sender pings its silent peer
+# meanwhile, and the ping is the transport's own business.
+run_job 30 -n 2 "$PROGS/ports" late
+expect_rc 0
+! grep -q "unknown kind" "$ERR" || fail "a ping reached the runtime: $(cat "$ERR")"
+
 # Also through the fabric to itself, with self left out.
 run_job 60 -n 1 "$PROGS/exchange"
 expect_rc 0

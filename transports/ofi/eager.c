@@ -203,11 +203,11 @@ void ofi_eager_recv_done(struct ofi_ctx *c, size_t len, uint64_t tag, int source
         } else if (!ofi.peers[rank].failed) {
             ofi_peer_ok(rank);
             ofi.peers[rank].heard = ofi_now_ms();
-            if (h.kind == OFI_FRAME_PING) {
-                /* Nothing to do: its arrival was the answer. */
-            } else if (h.kind == FRAME_FIN || h.kind == FRAME_DEAD)
-                ofi_rndv_release(rank, h.tag);
-            ofi.deliver(&h, data + sizeof h, len - sizeof h);
+            /* A ping's arrival was the answer: nothing for the runtime. */
+            if (h.kind != OFI_FRAME_PING) {
+                if (h.kind == FRAME_FIN || h.kind == FRAME_DEAD) ofi_rndv_release(rank, h.tag);
+                ofi.deliver(&h, data + sizeof h, len - sizeof h);
+            }
         }
     }
     if (post(i) != 0) eg.unposted++;

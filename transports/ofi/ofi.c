@@ -251,6 +251,14 @@ static int ofi_poll(void)
 static void ofi_sleep(int timeout_ms)
 {
     if (!ofi.ep) return;
+    /* A peer that owes us a FIN is pinged while we wait for it. */
+    if (ofi.peer_timeout_ms > 0 && (timeout_ms < 0 || timeout_ms > OFI_PING_MS)) {
+        for (int r = 0; r < ofi.size; r++)
+            if (ofi_rndv_owed(r)) {
+                timeout_ms = OFI_PING_MS;
+                break;
+            }
+    }
     if (ofi.wait_fd >= 0) {
         struct fid *f = &ofi.cq->fid;
         /* trywait says whether the fd may be slept on (nothing pending). */

@@ -1,6 +1,6 @@
 /* Mach port semantics across real ranks: queue limits and the four send
  * modes, limit 0, status, port sets, port names in messages, RPC, and dead
- * ports. Usage: ports limits|held|sync|sets|names|rpc|dead|exit (ranks: see each). */
+ * ports. Usage: ports limits|held|late|sync|sets|names|rpc|dead|exit (ranks: see each). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,6 +156,30 @@ static void test_held(void)
             usleep(1000);
         CHECK(rc == FERRY_OK, "nowait to an empty port after %d tries: %s", tries,
               ferry_strerror(rc));
+    }
+}
+
+/* 2 ranks. A large message its receiver takes only seconds later (after a
+ * first one, so the sender holds credits and its RTS waits for the pull):
+ * the sender waits without error and the bytes arrive whole. */
+static void test_late(void)
+{
+    static unsigned char big[1 << 20];
+    for (int round = 0; round < 2; round++) {
+        if (ferry_rank() == 0) {
+            for (size_t i = 0; i < sizeof big; i++) big[i] = (unsigned char)(i * 7 + round);
+            int rc = ferry_send(wk(1), big, sizeof big);
+            CHECK(rc == FERRY_OK, "send %d: %s", round, ferry_strerror(rc));
+        } else if (ferry_rank() == 1) {
+            if (round) sleep(3);
+            ferry_status_t st;
+            int rc = ferry_recv(wk(1), big, sizeof big, &st, 10000);
+            CHECK(rc == FERRY_OK && st.size == sizeof big, "recv %d: %s", round,
+                  ferry_strerror(rc));
+            size_t bad = 0;
+            for (size_t i = 0; i < sizeof big; i++) bad += big[i] != (unsigned char)(i * 7 + round);
+            CHECK(bad == 0, "recv %d: %zu bytes wrong", round, bad);
+        }
     }
 }
 
@@ -482,7 +506,7 @@ int main(int argc, char **argv)
         int ranks;
     } tests[] = {{"limits", test_limits, 2}, {"sync", test_sync, 2}, {"sets", test_sets, 4},
                  {"names", test_names, 3},   {"rpc", test_rpc, 3},   {"dead", test_dead, 3},
-                 {"exit", test_exit, 3},     {"held", test_held, 3}};
+                 {"exit", test_exit, 3},     {"held", test_held, 3}, {"late", test_late, 2}};
     int found = 0;
     for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
         if (strcmp(what, tests[i].name) != 0) continue;
@@ -494,7 +518,7 @@ int main(int argc, char **argv)
         tests[i].fn();
     }
     if (!found) {
-        fprintf(stderr, "usage: ports limits|held|sync|sets|names|rpc|dead|exit\n");
+        fprintf(stderr, "usage: ports limits|held|late|sync|sets|names|rpc|dead|exit\n");
         return 2;
     }
     int me = ferry_rank();
