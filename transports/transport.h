@@ -85,6 +85,23 @@ struct ferry_transport_ops {
     struct ferry_transport_caps caps;
 };
 
+/* In a struct ferry_rndv's key: addr is an array of (key &
+ * FERRY_RNDV_IOV_COUNT) struct iovec in the sender's memory whose lengths
+ * add up to len, the message's bytes left scattered where they are (an MPI
+ * derived datatype) for the receiver to pull in one copy. Only made for a
+ * peer whose transport pulls them (shm_pulls_iov). */
+#define FERRY_RNDV_IOV       (1ull << 63)
+#define FERRY_RNDV_IOV_COUNT 0xffffffffull
+
+/* Provided by the runtime: the key of this rank's outstanding large send
+ * `cookie` as it made it (0 when there is none), so a transport acts on its
+ * own record of a send rather than on what a peer echoes back. */
+uint64_t ferry_rndv_key(uint64_t cookie);
+
+/* Provided by the shm transport: whether a large send to rank may leave its
+ * bytes scattered (FERRY_RNDV_IOV). */
+int shm_pulls_iov(int rank);
+
 /* Provided by the runtime: whether (addr, len) is the buffer of the
  * outstanding large send `cookie`, so a transport never reads memory a peer
  * merely names. */

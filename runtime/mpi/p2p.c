@@ -1,10 +1,50 @@
 /* The point-to-point engine: an MPI send or receive becomes one port send
  * or receive on the peer's MPI port, with the communicator's context and
  * the tag in the 64-bit match bits. Contiguous data goes straight from and
- * to the user's buffer; other layouts through a packed copy. */
+ * to the user's buffer; other layouts through a packed copy, except large
+ * sends on the node, which leave their regions for the receiver to pull. */
 #include <stdlib.h>
+#include <sys/uio.h>
 
 #include "runtime/mpi/mpi_impl.h"
+
+/* Below this many bytes per region on average, packing (one memcpy per
+ * region) costs less than the kernel's walk over a list of regions. */
+#define REGION_MIN_AVG 256
+
+/* The regions of count elements of t at buf, adjacent ones merged, for a
+ * send the receiver pulls from where the data lies (no packed copy):
+ * the array, or NULL when regions are too small for that to pay, or too
+ * many, or memory is short (the send is packed then). */
+static struct iovec *dt_regions(const struct mpi_dtype *t, int count, const void *buf, size_t len,
+                                uint32_t *n)
+{
+    static long min_avg = -1; /* FERRY_IOV_MIN: bytes per region at least */
+    if (min_avg < 0) {
+        const char *e = getenv("FERRY_IOV_MIN");
+        min_avg = e ? atol(e) : REGION_MIN_AVG;
+        if (min_avg < 1) min_avg = 1;
+    }
+    size_t max = (size_t)count * t->nblocks;
+    if (!max || max > UINT32_MAX || len / max < (size_t)min_avg) return NULL;
+    struct iovec *v = malloc(max * sizeof *v);
+    if (!v) return NULL;
+    size_t k = 0;
+    MPI_Aint ext = dt_extent(t);
+    for (int e = 0; e < count; e++) {
+        for (size_t b = 0; b < t->nblocks; b++) {
+            size_t blen = (size_t)t->blocks[b].len;
+            char *p = addr_add(buf, (MPI_Aint)e * ext + t->blocks[b].off);
+            if (!blen) continue;
+            if (k && (char *)v[k - 1].iov_base + v[k - 1].iov_len == p)
+                v[k - 1].iov_len += blen;
+            else
+                v[k++] = (struct iovec){p, blen};
+        }
+    }
+    *n = (uint32_t)k;
+    return v;
+}
 
 int p2p_start_send(struct mpi_comm *c, const void *buf, int count, struct mpi_dtype *t, int dest,
                    int tag, enum send_mode mode, struct ferry_request **fr, void **tmp)
@@ -12,15 +52,29 @@ int p2p_start_send(struct mpi_comm *c, const void *buf, int count, struct mpi_dt
     size_t len = (size_t)count * (size_t)t->size;
     const void *p;
     void *packed = NULL;
+    ferry_port_t to = mpi_port_of(comm_world_rank(c, dest));
+    unsigned flags = mode == SM_SYNC ? PORT_SEND_SYNC : 0;
     if (!len) {
         p = NULL;
     } else if (!dt_span(t, count, buf, &p)) {
+        /* On the node and by rendezvous: the receiver pulls the regions
+         * where they lie, one copy. Elsewhere packed, then sent. */
+        uint32_t n;
+        struct iovec *v = port_sendv_ok(to, len) ? dt_regions(t, count, buf, len, &n) : NULL;
+        if (v) {
+            int rc = port_isendv(to, p2p_tag(c, tag), v, n, len, flags, fr);
+            if (rc) {
+                free(v);
+                return mpi_class_of(rc);
+            }
+            *tmp = v;
+            return MPI_SUCCESS;
+        }
         if (!(packed = malloc(len))) return MPI_ERR_NO_MEM;
         dt_pack(t, count, buf, packed);
         p = packed;
     }
-    int rc = port_isend(mpi_port_of(comm_world_rank(c, dest)), p2p_tag(c, tag), p, len,
-                        mode == SM_SYNC ? PORT_SEND_SYNC : 0, fr);
+    int rc = port_isend(to, p2p_tag(c, tag), p, len, flags, fr);
     if (rc) {
         free(packed);
         return mpi_class_of(rc);

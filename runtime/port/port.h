@@ -76,6 +76,13 @@ void set_offer_queued(struct port_rec *set, struct port_rec *member);
 int port_isend(ferry_port_t dest, uint64_t tag, const void *buf, size_t len, unsigned flags,
                struct ferry_request **out);
 int port_send(ferry_port_t dest, uint64_t tag, const void *buf, size_t len, unsigned flags);
+/* A send of len bytes left scattered in iovcnt regions (the array stays
+ * the caller's until the send is done), which the receiver pulls in one
+ * copy. Only where port_sendv_ok says so; FERRY_ERR_INVALID elsewhere. */
+struct iovec;
+int port_sendv_ok(ferry_port_t dest, size_t len);
+int port_isendv(ferry_port_t dest, uint64_t tag, const struct iovec *iov, uint32_t iovcnt,
+                size_t len, unsigned flags, struct ferry_request **out);
 int port_irecv(ferry_port_t port, const struct match *m, void *buf, size_t cap, unsigned flags,
                struct ferry_request **out);
 int port_recv(ferry_port_t port, const struct match *m, void *buf, size_t cap, unsigned flags,

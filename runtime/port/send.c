@@ -148,7 +148,8 @@ void send_admitted(struct dest *e, struct ferry_request *r)
         (r->flags & PORT_SEND_SYNC)) {
         r->cookie = rndv_register(r);
         if (!r->cookie) rc = FERRY_ERR_NOMEM;
-        r->rndv = (struct ferry_rndv){r->cookie, (uint64_t)(uintptr_t)r->body, r->blen, 0};
+        r->rndv = (struct ferry_rndv){r->cookie, (uint64_t)(uintptr_t)r->body, r->blen,
+                                      r->iovcnt ? FERRY_RNDV_IOV | r->iovcnt : 0};
         r->hdr.kind = FRAME_RTS;
         r->payload = &r->rndv;
         r->plen = sizeof r->rndv;
@@ -173,9 +174,9 @@ static int asked(void *arg)
 
 /* Start a send under dest's flow control. On success *out is the request
  * (done once the message is accepted, or for a large one, pulled). */
-static int start_send(ferry_port_t dest, uint64_t tag, const void *buf, size_t len,
-                      struct msg_extra *x, unsigned flags, enum ferry_send_mode mode,
-                      ferry_port_t notify, struct ferry_request **out)
+static int start_sendv(ferry_port_t dest, uint64_t tag, const void *buf, size_t len,
+                       uint32_t iovcnt, struct msg_extra *x, unsigned flags,
+                       enum ferry_send_mode mode, ferry_port_t notify, struct ferry_request **out)
 {
     int rc = check_dest(dest, buf, len);
     if (rc) {
@@ -205,6 +206,7 @@ static int start_send(ferry_port_t dest, uint64_t tag, const void *buf, size_t l
                                 .tag = tag};
     r->body = buf;
     r->blen = len;
+    r->iovcnt = iovcnt;
     r->x = x;
     r->flags = (uint8_t)flags;
     r->mode = (uint8_t)mode;
@@ -253,6 +255,13 @@ static int start_send(ferry_port_t dest, uint64_t tag, const void *buf, size_t l
     return FERRY_OK;
 }
 
+static int start_send(ferry_port_t dest, uint64_t tag, const void *buf, size_t len,
+                      struct msg_extra *x, unsigned flags, enum ferry_send_mode mode,
+                      ferry_port_t notify, struct ferry_request **out)
+{
+    return start_sendv(dest, tag, buf, len, 0, x, flags, mode, notify, out);
+}
+
 static int req_done(void *arg)
 {
     return ((struct ferry_request *)arg)->done;
@@ -291,6 +300,28 @@ int port_isend(ferry_port_t dest, uint64_t tag, const void *buf, size_t len, uns
 {
     if (!out) return FERRY_ERR_INVALID;
     return start_send(dest, tag, buf, len, NULL, flags, FERRY_SEND_BLOCK, FERRY_PORT_NULL, out);
+}
+
+int port_sendv_ok(ferry_port_t dest, size_t len)
+{
+    if (!ferry_w.initialized || dest.rank >= (uint32_t)ferry_w.size) return 0;
+    const struct ferry_transport_ops *tp = ferry_w.peers[dest.rank].tp;
+    /* Larger than eager, so always by rendezvous: never copied into a frame. */
+    return tp && len > tp->caps.max_eager && shm_pulls_iov((int)dest.rank);
+}
+
+int port_isendv(ferry_port_t dest, uint64_t tag, const struct iovec *iov, uint32_t iovcnt,
+                size_t len, unsigned flags, struct ferry_request **out)
+{
+    if (!out || !iov || !iovcnt || !port_sendv_ok(dest, len)) return FERRY_ERR_INVALID;
+    return start_sendv(dest, tag, iov, len, iovcnt, NULL, flags, FERRY_SEND_BLOCK, FERRY_PORT_NULL,
+                       out);
+}
+
+uint64_t ferry_rndv_key(uint64_t cookie)
+{
+    struct ferry_request *r = rndv_lookup(cookie);
+    return r ? r->rndv.key : 0;
 }
 
 /* The common case without a request: small, admitted at once, nothing

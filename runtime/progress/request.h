@@ -30,6 +30,7 @@ struct ferry_request {
     void *owned;            /* payload storage the request owns (freed with it) */
     const void *body;       /* send: the body, until the frame is built */
     size_t blen;
+    uint32_t iovcnt;           /* send: body is iovcnt struct iovec holding blen bytes */
     const struct msg_extra *x; /* send: reply port and names (owned) */
     uint64_t cookie;           /* large send: key in the rendezvous table */
 

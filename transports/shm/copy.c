@@ -44,6 +44,20 @@ struct stage {
     _Atomic uint64_t state[SHM_STAGE_SLOTS]; /* 0: empty; c+1: holds chunk c */
 };
 
+/* A scattered source (FERRY_RNDV_IOV) read in order: where the last read
+ * ended, so each chunk finds its regions without scanning from the start. */
+struct iov_cursor {
+    const struct iovec *iov;
+    uint64_t n;
+    uint64_t i, base; /* the region holding the next byte, and its offset */
+};
+
+/* Regions of a scattered source fetched in one call at most. */
+#define IOV_BATCH 256
+
+/* Regions of a scattered source accepted at most (16 MiB of iovecs). */
+#define IOV_LIST_MAX (1u << 20)
+
 struct pull {
     struct pull *next;
     struct ferry_pull *op;
@@ -58,6 +72,10 @@ struct pull {
     int slot_index;
     uint32_t gen;
     int error; /* the first failure; later chunks are given up */
+    /* A scattered source: the sender's regions, fetched by the first CMA
+     * step (NULL until then). */
+    struct iovec *riov;
+    struct iov_cursor rcur;
 };
 
 /* Sender side: chunks of one of our sends a receiver asked help with. */
@@ -76,6 +94,7 @@ struct pump {
     struct stage *st;
     const char *src;
     uint64_t len, chunk;
+    struct iov_cursor cur; /* a scattered source: cur.iov non-NULL */
 };
 
 static struct {
@@ -183,6 +202,94 @@ static int cma_copy(pid_t pid, char *local, uint64_t remote, uint64_t n, int wri
     return 0;
 }
 
+/* Regions covering [off, off + n) of scattered source cu, up to max of
+ * them: how many, and in *len their bytes (less than n when max ran out). */
+static int iov_slice(struct iov_cursor *cu, uint64_t off, uint64_t n, struct iovec *out, int max,
+                     uint64_t *len)
+{
+    if (off < cu->base) cu->i = cu->base = 0;
+    while (cu->i < cu->n && cu->base + cu->iov[cu->i].iov_len <= off)
+        cu->base += cu->iov[cu->i++].iov_len;
+    uint64_t i = cu->i, base = cu->base, got = 0;
+    int k = 0;
+    while (k < max && got < n && i < cu->n) {
+        uint64_t skip = off + got - base, avail = cu->iov[i].iov_len - skip;
+        uint64_t take = avail < n - got ? avail : n - got;
+        out[k].iov_base = (char *)cu->iov[i].iov_base + skip;
+        out[k++].iov_len = take;
+        got += take;
+        if (take == avail) base += cu->iov[i++].iov_len;
+    }
+    *len = got;
+    return k;
+}
+
+/* Read [off, off + n) of pid's scattered source cu into local. 0, or the
+ * errno of the failure. */
+static int cma_readv(pid_t pid, struct iov_cursor *cu, char *local, uint64_t off, uint64_t n)
+{
+    struct iovec rv[IOV_BATCH];
+    while (n) {
+        uint64_t len;
+        int k = iov_slice(cu, off, n, rv, IOV_BATCH, &len);
+        if (!len) return EFAULT;
+        struct iovec l = {local, len};
+        ssize_t got = process_vm_readv(pid, &l, 1, rv, (unsigned long)k, 0);
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) return got < 0 ? errno : EFAULT;
+        local += got;
+        off += (uint64_t)got;
+        n -= (uint64_t)got;
+    }
+    return 0;
+}
+
+/* Copy [off, off + n) of this process's scattered source cu to dst. */
+static void iov_gather(struct iov_cursor *cu, uint64_t off, char *dst, uint64_t n)
+{
+    struct iovec v[IOV_BATCH];
+    while (n) {
+        uint64_t len;
+        int k = iov_slice(cu, off, n, v, IOV_BATCH, &len);
+        if (!len) return; /* cannot happen: the regions add up to the length */
+        for (int j = 0; j < k; j++) {
+            memcpy(dst, v[j].iov_base, v[j].iov_len);
+            dst += v[j].iov_len;
+        }
+        off += len;
+        n -= len;
+    }
+}
+
+/* Fetch the regions of p's scattered source from its sender. 0, the errno
+ * of a failed read, or -1 when the list does not describe the message. */
+static int fetch_regions(struct pull *p)
+{
+    uint64_t n = p->r.key & FERRY_RNDV_IOV_COUNT, sum = 0;
+    if (!n || n > IOV_LIST_MAX) return -1;
+    if (!(p->riov = malloc(n * sizeof *p->riov))) return ENOMEM;
+    int err = cma_copy(shm_peer_pid(p->peer), (char *)p->riov, p->r.addr, n * sizeof *p->riov, 0);
+    if (err) {
+        free(p->riov);
+        p->riov = NULL;
+        return err;
+    }
+    for (uint64_t i = 0; i < n && sum <= p->r.len; i++)
+        sum = p->riov[i].iov_len > p->r.len - sum ? p->r.len + 1 : sum + p->riov[i].iov_len;
+    if (sum != p->r.len) {
+        free(p->riov);
+        p->riov = NULL;
+        return -1;
+    }
+    p->rcur = (struct iov_cursor){p->riov, n, 0, 0};
+    return 0;
+}
+
+int shm_pulls_iov(int rank)
+{
+    return cp.use_cma && ferry_w.peers[rank].tp == &ferry_transport_shm;
+}
+
 /* Take the next chunk of the slot's copy: its index, or -1 when none is
  * left or the slot has moved on to another copy. */
 static int64_t claim(struct claim_slot *s, uint32_t gen, uint64_t nchunks)
@@ -206,7 +313,8 @@ static struct claim_slot *slot_at(int i)
  * receiver goes on alone. */
 static void ask_help(struct pull *p, uint64_t taken)
 {
-    if (cp.help_off) return;
+    /* A sender writes from a contiguous buffer only. */
+    if (cp.help_off || (p->r.key & FERRY_RNDV_IOV)) return;
     if (!cp.slots_off) {
         if (!(cp.slots_off = shm_heap_alloc(shm_base(), 4096))) return;
         shm_numa_place((char *)shm_base() + cp.slots_off, 4096);
@@ -281,7 +389,17 @@ static int cma_step(struct pull *p)
     }
     uint64_t n = cma_chunk_len(p->r.len, p->chunk, (uint64_t)c);
     uint64_t off = (uint64_t)c * p->chunk;
-    int err = p->error ? 0 : cma_copy(shm_peer_pid(p->peer), p->dst + off, p->r.addr + off, n, 0);
+    int err = 0;
+    if ((p->r.key & FERRY_RNDV_IOV) && !p->riov && !p->error) {
+        err = fetch_regions(p);
+        if (err < 0) {
+            ferry_log("rank %d sent a malformed list of regions", p->rank);
+            err = EPROTO;
+        }
+    }
+    if (!err && !p->error)
+        err = p->riov ? cma_readv(shm_peer_pid(p->peer), &p->rcur, p->dst + off, off, n)
+                      : cma_copy(shm_peer_pid(p->peer), p->dst + off, p->r.addr + off, n, 0);
     if (err && refused(err) && c == 0 && !p->slot) return -1;
     if (err) cma_fail(p, n, err);
     if (!p->slot) {
@@ -391,10 +509,11 @@ int copy_pull(int peer, int rank, const struct ferry_rndv *r, void *dst, struct 
         op->done = 1;
         return FERRY_OK;
     }
-    p->chunk = chunk_for(r->len);
+    p->chunk = (r->key & FERRY_RNDV_IOV) ? CMA_CHUNK : chunk_for(r->len);
     if (p->mode == PULL_CMA && cp.cma_ok[peer] && r->len > p->chunk) ask_help(p, 0);
     pull_step(p);
     if (op->done) {
+        free(p->riov);
         free(p);
         return FERRY_OK;
     }
@@ -417,6 +536,11 @@ int copy_on_cts(int peer, const struct shm_cts *cts)
     p->st = (struct stage *)((char *)sh + cts->stage_off);
     p->src = (const char *)(uintptr_t)cts->r.addr;
     p->len = cts->r.len;
+    /* Scattered by our own record of the send, whatever the peer says. */
+    uint64_t key = ferry_rndv_key(cts->r.cookie);
+    if (key & FERRY_RNDV_IOV)
+        p->cur = (struct iov_cursor){(const struct iovec *)(uintptr_t)cts->r.addr,
+                                     key & FERRY_RNDV_IOV_COUNT, 0, 0};
     p->next = cp.pumps;
     cp.pumps = p;
     return FERRY_OK;
@@ -435,7 +559,8 @@ int copy_on_help(int peer, const struct shm_help *help)
         ferry_log("dropping a malformed copy request from local rank %d", peer);
         return FERRY_ERR_PEER;
     }
-    if (cp.help_off) return FERRY_OK;
+    /* Never asked for a scattered send (ask_help): nothing to write from. */
+    if (cp.help_off || (ferry_rndv_key(help->r.cookie) & FERRY_RNDV_IOV)) return FERRY_OK;
     struct help *h = calloc(1, sizeof *h);
     if (!h) return FERRY_ERR_NOMEM;
     h->peer = peer;
@@ -484,8 +609,12 @@ static int pump_step(struct pump *p)
     while (p->chunk < total) {
         _Atomic uint64_t *s = &p->st->state[p->chunk % SHM_STAGE_SLOTS];
         if (atomic_load_explicit(s, memory_order_acquire) != 0) break;
-        memcpy(slot_data(p->st, p->chunk), p->src + p->chunk * SHM_STAGE_SLOT_BYTES,
-               chunk_len(p->len, p->chunk));
+        if (p->cur.iov)
+            iov_gather(&p->cur, p->chunk * SHM_STAGE_SLOT_BYTES, slot_data(p->st, p->chunk),
+                       chunk_len(p->len, p->chunk));
+        else
+            memcpy(slot_data(p->st, p->chunk), p->src + p->chunk * SHM_STAGE_SLOT_BYTES,
+                   chunk_len(p->len, p->chunk));
         atomic_store_explicit(s, p->chunk + 1, memory_order_release);
         p->chunk++;
         moved = 1;
@@ -503,6 +632,7 @@ int copy_progress(void)
         n += pull_step(p);
         if (p->op->done) {
             *pp = p->next;
+            free(p->riov);
             free(p);
         } else {
             pp = &p->next;
