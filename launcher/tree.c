@@ -267,33 +267,54 @@ static void on_pending(void *ctx, int i, short revents)
     tr->hooks.on_ready(tr->hooks.ctx, c);
 }
 
-static void on_accept(void *ctx, int arg, short revents)
+/* Room for strangers' connections besides the agents this launcher waits
+ * for: each costs a link until it introduces itself or times out. */
+#define PEND_SPARE 64
+
+/* A free slot in the waiting room. When it is full, first hear out everyone
+ * in it (an agent's introduction may be there already), then turn away the
+ * connection that has waited longest: strangers that connect and say
+ * nothing cannot keep an agent out by filling the room, and the room
+ * cannot grow without end. */
+static struct pending_conn *pend_slot(struct tree *tr)
 {
-    struct tree *tr = ctx;
-    for (;;) {
-        int fd = accept4(tr->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-        if (fd < 0) return;
-        /* At most one unauthenticated connection per expected agent, plus a
-         * few: a flood of strangers cannot grow this without end. */
-        int slot = -1;
-        for (int i = 0; i < tr->npend && slot < 0; i++)
-            if (tr->pend[i].link.fd < 0) slot = i;
-        if (slot < 0 && tr->npend < tr->nc + 8) {
+    for (int pass = 0; pass < 2; pass++) {
+        for (int i = 0; i < tr->npend; i++)
+            if (tr->pend[i].link.fd < 0) return &tr->pend[i];
+        if (tr->npend < tr->nc + PEND_SPARE) {
             struct pending_conn *p = realloc(tr->pend, (size_t)(tr->npend + 1) * sizeof *p);
             if (p) {
                 tr->pend = p;
-                slot = tr->npend++;
-                memset(&p[slot], 0, sizeof p[slot]);
-                p[slot].link.fd = -1;
+                p = &p[tr->npend++];
+                memset(p, 0, sizeof *p);
+                p->link.fd = -1;
+                return p;
             }
         }
-        struct pending_conn *p = slot >= 0 ? &tr->pend[slot] : NULL;
+        if (pass == 0)
+            for (int i = 0; i < tr->npend; i++)
+                if (tr->pend[i].link.fd >= 0) on_pending(tr, i, POLLIN);
+    }
+    struct pending_conn *oldest = NULL;
+    for (int i = 0; i < tr->npend; i++)
+        if (tr->pend[i].link.fd >= 0 && (!oldest || tr->pend[i].since < oldest->since))
+            oldest = &tr->pend[i];
+    if (oldest) refuse(tr, oldest, "too many connections waiting; this one waited longest");
+    return oldest;
+}
+
+static void on_accept(void *ctx, int arg, short revents)
+{
+    struct tree *tr = ctx;
+    while (tr->listen_fd >= 0) {
+        int fd = accept4(tr->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        if (fd < 0) return;
         char peer[64];
         net_peer_name(fd, peer, sizeof peer);
-        if (!p) {
+        struct pending_conn *p = pend_slot(tr);
+        if (!p) { /* out of memory */
             char msg[160];
-            snprintf(msg, sizeof msg, "refused a launcher connection from %s: too many at once",
-                     peer);
+            snprintf(msg, sizeof msg, "refused a launcher connection from %s: out of memory", peer);
             if (tr->hooks.log) tr->hooks.log(tr->hooks.ctx, msg);
             close(fd);
             continue;
