@@ -99,7 +99,7 @@ struct pump {
 
 static struct {
     int use_cma;
-    int help_off; /* process_vm_writev refused: stop helping */
+    int help_off; /* ranks share cores, or process_vm_writev was refused */
     struct pull *pulls;
     struct pump *pumps;
     struct help *helps;
@@ -133,6 +133,10 @@ static uint64_t chunk_len(uint64_t len, uint64_t chunk)
 void copy_init(int use_cma)
 {
     cp.use_cma = use_cma;
+    /* Ranks sharing cores: a sender's help takes the core from another
+     * rank, and a sender descheduled holding a chunk stalls its receiver
+     * for a time slice. */
+    cp.help_off = ferry_w.oversubscribed;
     cp.nlocal = ferry_w.local_size;
     cp.stage_off = calloc((size_t)cp.nlocal, sizeof *cp.stage_off);
     cp.stage_busy = calloc((size_t)cp.nlocal, 1);
@@ -165,6 +169,7 @@ void copy_fini(void)
 static uint64_t chunk_for(uint64_t len)
 {
     if (len > 2 * (uint64_t)CMA_CHUNK) return CMA_CHUNK;
+    if (cp.help_off) return len < CMA_CHUNK ? len : CMA_CHUNK; /* no second side */
     uint64_t c = (len / 2 + 4095) / 4096 * 4096;
     return c < CMA_MIN_CHUNK ? CMA_MIN_CHUNK : c;
 }
