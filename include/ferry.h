@@ -77,6 +77,14 @@ typedef struct ferry_request *ferry_request_t;
  * started without a launcher runs as rank 0 of a job of 1. argc/argv may be
  * NULL. */
 int ferry_init(int *argc, char ***argv);
+/* ferry_init for a program of several threads: with FERRY_THREAD_MULTIPLE
+ * in flags, any thread may call Ferry at any time, several at once (one
+ * process-wide lock serialises the calls; a thread that waits lets it go,
+ * so waits in several threads overlap). Without it, as ferry_init: Ferry
+ * is called by one thread at a time. Called after ferry_init (while no
+ * other thread is inside Ferry), it turns threads on. */
+#define FERRY_THREAD_MULTIPLE 1
+int ferry_init_thread(int *argc, char ***argv, int flags);
 int ferry_finalize(void);
 int ferry_initialized(void);
 int ferry_rank(void);

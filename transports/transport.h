@@ -81,6 +81,12 @@ struct ferry_transport_ops {
     /* Block until something may have arrived, or timeout_ms passes. Called
      * only after poll() found nothing. */
     void (*sleep)(int timeout_ms);
+    /* Optional: make a sleep() under way in another thread of this process
+     * return soon (threads: a thread that needs the transport wakes the
+     * one asleep in it). A wake-up may be lost while that thread is only
+     * about to sleep: the caller repeats it until the sleeper is out. NULL
+     * when a sleep cannot be interrupted; such sleeps are then kept short. */
+    void (*wake)(void);
     void (*fini)(void);
     struct ferry_transport_caps caps;
 };

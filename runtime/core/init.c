@@ -10,6 +10,7 @@
 #include "runtime/port/flow.h"
 #include "runtime/port/ool.h"
 #include "runtime/port/port.h"
+#include "runtime/progress/lock.h"
 #include "runtime/progress/progress.h"
 #include "runtime/progress/request.h"
 #include "runtime/wireup/pmi_client.h"
@@ -185,6 +186,14 @@ FERRY_API int ferry_init(int *argc, char ***argv)
     return FERRY_OK;
 }
 
+FERRY_API int ferry_init_thread(int *argc, char ***argv, int flags)
+{
+    if (flags & ~FERRY_THREAD_MULTIPLE) return FERRY_ERR_INVALID;
+    /* Before the job starts, or while no other thread is inside Ferry. */
+    if (flags & FERRY_THREAD_MULTIPLE) lock_enable();
+    return ferry_init(argc, argv);
+}
+
 static int nothing_queued(void *arg)
 {
     return !pending_active() && !pulls_active();
@@ -192,6 +201,7 @@ static int nothing_queued(void *arg)
 
 FERRY_API int ferry_finalize(void)
 {
+    LOCKED();
     if (!ferry_w.initialized) return FERRY_ERR_NOT_INIT;
     /* Frames still queued for full rings must go out, and peers may still be
      * pulling our large sends: leave only when every rank is here. */

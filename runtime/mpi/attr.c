@@ -43,12 +43,14 @@ static void kv_unref(struct keyval *k)
 FERRY_API int ferry_mpi_comm_null_copy_fn(MPI_Comm c, int k, void *extra, void *in, void *out,
                                           int *flag)
 {
+    LOCKED();
     *flag = 0;
     return MPI_SUCCESS;
 }
 
 FERRY_API int ferry_mpi_comm_dup_fn(MPI_Comm c, int k, void *extra, void *in, void *out, int *flag)
 {
+    LOCKED();
     *(void **)out = in;
     *flag = 1;
     return MPI_SUCCESS;
@@ -56,6 +58,7 @@ FERRY_API int ferry_mpi_comm_dup_fn(MPI_Comm c, int k, void *extra, void *in, vo
 
 FERRY_API int ferry_mpi_comm_null_delete_fn(MPI_Comm c, int k, void *val, void *extra)
 {
+    LOCKED();
     return MPI_SUCCESS;
 }
 
@@ -85,6 +88,7 @@ static int create_keyval(MPI_Comm_copy_attr_function *copy, MPI_Comm_delete_attr
 FERRY_API int PMPI_Comm_create_keyval(MPI_Comm_copy_attr_function *copy,
                                       MPI_Comm_delete_attr_function *del, int *keyval, void *extra)
 {
+    LOCKED();
     return create_keyval(copy, del, keyval, extra, "MPI_Comm_create_keyval");
 }
 
@@ -92,6 +96,7 @@ FERRY_API int PMPI_Comm_create_keyval(MPI_Comm_copy_attr_function *copy,
 FERRY_API int PMPI_Keyval_create(MPI_Copy_function *copy, MPI_Delete_function *del, int *keyval,
                                  void *extra)
 {
+    LOCKED();
     return create_keyval(copy, del, keyval, extra, "MPI_Keyval_create");
 }
 
@@ -126,12 +131,14 @@ static int free_keyval(int *keyval, const char *fn)
 #pragma weak MPI_Comm_free_keyval = PMPI_Comm_free_keyval
 FERRY_API int PMPI_Comm_free_keyval(int *keyval)
 {
+    LOCKED();
     return free_keyval(keyval, "MPI_Comm_free_keyval");
 }
 
 #pragma weak MPI_Keyval_free = PMPI_Keyval_free
 FERRY_API int PMPI_Keyval_free(int *keyval)
 {
+    LOCKED();
     return free_keyval(keyval, "MPI_Keyval_free");
 }
 
@@ -186,12 +193,14 @@ static int comm_set(MPI_Comm comm, int keyval, void *val, const char *fn)
 #pragma weak MPI_Comm_set_attr = PMPI_Comm_set_attr
 FERRY_API int PMPI_Comm_set_attr(MPI_Comm comm, int keyval, void *val)
 {
+    LOCKED();
     return comm_set(comm, keyval, val, "MPI_Comm_set_attr");
 }
 
 #pragma weak MPI_Attr_put = PMPI_Attr_put
 FERRY_API int PMPI_Attr_put(MPI_Comm comm, int keyval, void *val)
 {
+    LOCKED();
     return comm_set(comm, keyval, val, "MPI_Attr_put");
 }
 
@@ -246,12 +255,14 @@ static int get_attr(MPI_Comm comm, int keyval, void *val, int *flag, const char 
 #pragma weak MPI_Comm_get_attr = PMPI_Comm_get_attr
 FERRY_API int PMPI_Comm_get_attr(MPI_Comm comm, int keyval, void *val, int *flag)
 {
+    LOCKED();
     return get_attr(comm, keyval, val, flag, "MPI_Comm_get_attr");
 }
 
 #pragma weak MPI_Attr_get = PMPI_Attr_get
 FERRY_API int PMPI_Attr_get(MPI_Comm comm, int keyval, void *val, int *flag)
 {
+    LOCKED();
     return get_attr(comm, keyval, val, flag, "MPI_Attr_get");
 }
 
@@ -270,12 +281,14 @@ static int comm_delete(MPI_Comm comm, int keyval, const char *fn)
 #pragma weak MPI_Comm_delete_attr = PMPI_Comm_delete_attr
 FERRY_API int PMPI_Comm_delete_attr(MPI_Comm comm, int keyval)
 {
+    LOCKED();
     return comm_delete(comm, keyval, "MPI_Comm_delete_attr");
 }
 
 #pragma weak MPI_Attr_delete = PMPI_Attr_delete
 FERRY_API int PMPI_Attr_delete(MPI_Comm comm, int keyval)
 {
+    LOCKED();
     return comm_delete(comm, keyval, "MPI_Attr_delete");
 }
 

@@ -96,6 +96,7 @@ int bsend_start(struct mpi_comm *c, const void *buf, int count, struct mpi_dtype
 FERRY_API int PMPI_Bsend(const void *buf, int count, MPI_Datatype type, int dest, int tag,
                          MPI_Comm comm)
 {
+    LOCKED();
     static const char *const FN = "MPI_Bsend";
     struct mpi_comm *c;
     struct mpi_dtype *t;
@@ -108,6 +109,7 @@ FERRY_API int PMPI_Bsend(const void *buf, int count, MPI_Datatype type, int dest
 #pragma weak MPI_Buffer_attach = PMPI_Buffer_attach
 FERRY_API int PMPI_Buffer_attach(void *buffer, int size)
 {
+    LOCKED();
     static const char *const FN = "MPI_Buffer_attach";
     MPI_CHECK_INIT(FN);
     if (bb.attached)
@@ -142,6 +144,7 @@ int bsend_detach_all(void **addr, int *size)
 #pragma weak MPI_Buffer_detach = PMPI_Buffer_detach
 FERRY_API int PMPI_Buffer_detach(void *buffer_addr, int *size)
 {
+    LOCKED();
     static const char *const FN = "MPI_Buffer_detach";
     MPI_CHECK_INIT(FN);
     if (!buffer_addr || !size) return mpi_err(NULL, MPI_ERR_ARG, FN, "null result pointer");

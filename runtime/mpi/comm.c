@@ -6,6 +6,7 @@
 #pragma weak MPI_Comm_size = PMPI_Comm_size
 FERRY_API int PMPI_Comm_size(MPI_Comm comm, int *size)
 {
+    LOCKED();
     struct mpi_comm *c;
     int rc = check_comm(comm, "MPI_Comm_size", &c);
     if (rc) return rc;
@@ -17,6 +18,7 @@ FERRY_API int PMPI_Comm_size(MPI_Comm comm, int *size)
 #pragma weak MPI_Comm_rank = PMPI_Comm_rank
 FERRY_API int PMPI_Comm_rank(MPI_Comm comm, int *rank)
 {
+    LOCKED();
     struct mpi_comm *c;
     int rc = check_comm(comm, "MPI_Comm_rank", &c);
     if (rc) return rc;
@@ -28,6 +30,7 @@ FERRY_API int PMPI_Comm_rank(MPI_Comm comm, int *rank)
 #pragma weak MPI_Comm_test_inter = PMPI_Comm_test_inter
 FERRY_API int PMPI_Comm_test_inter(MPI_Comm comm, int *flag)
 {
+    LOCKED();
     struct mpi_comm *c;
     int rc = check_comm(comm, "MPI_Comm_test_inter", &c);
     if (rc) return rc;
@@ -39,6 +42,7 @@ FERRY_API int PMPI_Comm_test_inter(MPI_Comm comm, int *flag)
 #pragma weak MPI_Comm_compare = PMPI_Comm_compare
 FERRY_API int PMPI_Comm_compare(MPI_Comm comm1, MPI_Comm comm2, int *result)
 {
+    LOCKED();
     static const char *const FN = "MPI_Comm_compare";
     struct mpi_comm *a, *b;
     int rc;
@@ -57,6 +61,7 @@ FERRY_API int PMPI_Comm_compare(MPI_Comm comm1, MPI_Comm comm2, int *result)
 #pragma weak MPI_Comm_group = PMPI_Comm_group
 FERRY_API int PMPI_Comm_group(MPI_Comm comm, MPI_Group *group)
 {
+    LOCKED();
     struct mpi_comm *c;
     int rc = check_comm(comm, "MPI_Comm_group", &c);
     if (rc) return rc;
@@ -69,6 +74,7 @@ FERRY_API int PMPI_Comm_group(MPI_Comm comm, MPI_Group *group)
 #pragma weak MPI_Comm_set_name = PMPI_Comm_set_name
 FERRY_API int PMPI_Comm_set_name(MPI_Comm comm, const char *name)
 {
+    LOCKED();
     struct mpi_comm *c;
     int rc = check_comm(comm, "MPI_Comm_set_name", &c);
     if (rc) return rc;
@@ -82,6 +88,7 @@ FERRY_API int PMPI_Comm_set_name(MPI_Comm comm, const char *name)
 #pragma weak MPI_Comm_get_name = PMPI_Comm_get_name
 FERRY_API int PMPI_Comm_get_name(MPI_Comm comm, char *name, int *len)
 {
+    LOCKED();
     struct mpi_comm *c;
     int rc = check_comm(comm, "MPI_Comm_get_name", &c);
     if (rc) return rc;
@@ -94,6 +101,7 @@ FERRY_API int PMPI_Comm_get_name(MPI_Comm comm, char *name, int *len)
 #pragma weak MPI_Comm_free = PMPI_Comm_free
 FERRY_API int PMPI_Comm_free(MPI_Comm *comm)
 {
+    LOCKED();
     static const char *const FN = "MPI_Comm_free";
     struct mpi_comm *c;
     if (!comm) return mpi_err(NULL, MPI_ERR_ARG, FN, "null communicator pointer");

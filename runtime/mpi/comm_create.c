@@ -49,12 +49,14 @@ static int dup_comm(MPI_Comm comm, MPI_Comm *out, const char *fn)
 #pragma weak MPI_Comm_dup = PMPI_Comm_dup
 FERRY_API int PMPI_Comm_dup(MPI_Comm comm, MPI_Comm *newcomm)
 {
+    LOCKED();
     return dup_comm(comm, newcomm, "MPI_Comm_dup");
 }
 
 #pragma weak MPI_Comm_dup_with_info = PMPI_Comm_dup_with_info
 FERRY_API int PMPI_Comm_dup_with_info(MPI_Comm comm, MPI_Info info, MPI_Comm *newcomm)
 {
+    LOCKED();
     static const char *const FN = "MPI_Comm_dup_with_info";
     struct mpi_comm *c;
     int rc = check_comm(comm, FN, &c);
@@ -90,6 +92,7 @@ static int idup_finish(struct mpi_sched *s)
 #pragma weak MPI_Comm_idup = PMPI_Comm_idup
 FERRY_API int PMPI_Comm_idup(MPI_Comm comm, MPI_Comm *newcomm, MPI_Request *request)
 {
+    LOCKED();
     static const char *const FN = "MPI_Comm_idup";
     struct mpi_comm *c;
     int rc = check_comm(comm, FN, &c);
@@ -182,6 +185,7 @@ static int split(struct mpi_comm *c, int color, int key, MPI_Comm *out, const ch
 #pragma weak MPI_Comm_split = PMPI_Comm_split
 FERRY_API int PMPI_Comm_split(MPI_Comm comm, int color, int key, MPI_Comm *newcomm)
 {
+    LOCKED();
     static const char *const FN = "MPI_Comm_split";
     struct mpi_comm *c;
     int rc = check_comm(comm, FN, &c);
@@ -196,6 +200,7 @@ FERRY_API int PMPI_Comm_split(MPI_Comm comm, int color, int key, MPI_Comm *newco
 FERRY_API int PMPI_Comm_split_type(MPI_Comm comm, int type, int key, MPI_Info info,
                                    MPI_Comm *newcomm)
 {
+    LOCKED();
     static const char *const FN = "MPI_Comm_split_type";
     struct mpi_comm *c;
     int rc = check_comm(comm, FN, &c);
@@ -214,6 +219,7 @@ FERRY_API int PMPI_Comm_split_type(MPI_Comm comm, int type, int key, MPI_Info in
 #pragma weak MPI_Comm_create = PMPI_Comm_create
 FERRY_API int PMPI_Comm_create(MPI_Comm comm, MPI_Group group, MPI_Comm *newcomm)
 {
+    LOCKED();
     static const char *const FN = "MPI_Comm_create";
     struct mpi_comm *c;
     int rc = check_comm(comm, FN, &c);

@@ -202,6 +202,7 @@ static int any_type(MPI_Datatype h, const char *fn, struct mpi_dtype **out)
 #pragma weak MPI_Type_commit = PMPI_Type_commit
 FERRY_API int PMPI_Type_commit(MPI_Datatype *type)
 {
+    LOCKED();
     static const char *const FN = "MPI_Type_commit";
     struct mpi_dtype *t;
     if (!type) return mpi_err(NULL, MPI_ERR_ARG, FN, "null datatype pointer");
@@ -214,6 +215,7 @@ FERRY_API int PMPI_Type_commit(MPI_Datatype *type)
 #pragma weak MPI_Type_free = PMPI_Type_free
 FERRY_API int PMPI_Type_free(MPI_Datatype *type)
 {
+    LOCKED();
     static const char *const FN = "MPI_Type_free";
     struct mpi_dtype *t;
     if (!type) return mpi_err(NULL, MPI_ERR_ARG, FN, "null datatype pointer");
@@ -231,6 +233,7 @@ FERRY_API int PMPI_Type_free(MPI_Datatype *type)
 #pragma weak MPI_Type_dup = PMPI_Type_dup
 FERRY_API int PMPI_Type_dup(MPI_Datatype old, MPI_Datatype *newtype)
 {
+    LOCKED();
     static const char *const FN = "MPI_Type_dup";
     struct mpi_dtype *t;
     int rc = any_type(old, FN, &t);
@@ -259,6 +262,7 @@ FERRY_API int PMPI_Type_dup(MPI_Datatype old, MPI_Datatype *newtype)
 #pragma weak MPI_Type_size = PMPI_Type_size
 FERRY_API int PMPI_Type_size(MPI_Datatype type, int *size)
 {
+    LOCKED();
     struct mpi_dtype *t;
     int rc = any_type(type, "MPI_Type_size", &t);
     if (rc) return rc;
@@ -270,6 +274,7 @@ FERRY_API int PMPI_Type_size(MPI_Datatype type, int *size)
 #pragma weak MPI_Type_size_x = PMPI_Type_size_x
 FERRY_API int PMPI_Type_size_x(MPI_Datatype type, MPI_Count *size)
 {
+    LOCKED();
     struct mpi_dtype *t;
     int rc = any_type(type, "MPI_Type_size_x", &t);
     if (rc) return rc;
@@ -281,6 +286,7 @@ FERRY_API int PMPI_Type_size_x(MPI_Datatype type, MPI_Count *size)
 #pragma weak MPI_Type_get_extent = PMPI_Type_get_extent
 FERRY_API int PMPI_Type_get_extent(MPI_Datatype type, MPI_Aint *lb, MPI_Aint *extent)
 {
+    LOCKED();
     struct mpi_dtype *t;
     int rc = any_type(type, "MPI_Type_get_extent", &t);
     if (rc) return rc;
@@ -294,6 +300,7 @@ FERRY_API int PMPI_Type_get_extent(MPI_Datatype type, MPI_Aint *lb, MPI_Aint *ex
 #pragma weak MPI_Type_get_extent_x = PMPI_Type_get_extent_x
 FERRY_API int PMPI_Type_get_extent_x(MPI_Datatype type, MPI_Count *lb, MPI_Count *extent)
 {
+    LOCKED();
     struct mpi_dtype *t;
     int rc = any_type(type, "MPI_Type_get_extent_x", &t);
     if (rc) return rc;
@@ -307,6 +314,7 @@ FERRY_API int PMPI_Type_get_extent_x(MPI_Datatype type, MPI_Count *lb, MPI_Count
 #pragma weak MPI_Type_get_true_extent = PMPI_Type_get_true_extent
 FERRY_API int PMPI_Type_get_true_extent(MPI_Datatype type, MPI_Aint *lb, MPI_Aint *extent)
 {
+    LOCKED();
     struct mpi_dtype *t;
     int rc = any_type(type, "MPI_Type_get_true_extent", &t);
     if (rc) return rc;
@@ -320,6 +328,7 @@ FERRY_API int PMPI_Type_get_true_extent(MPI_Datatype type, MPI_Aint *lb, MPI_Ain
 #pragma weak MPI_Type_get_true_extent_x = PMPI_Type_get_true_extent_x
 FERRY_API int PMPI_Type_get_true_extent_x(MPI_Datatype type, MPI_Count *lb, MPI_Count *extent)
 {
+    LOCKED();
     struct mpi_dtype *t;
     int rc = any_type(type, "MPI_Type_get_true_extent_x", &t);
     if (rc) return rc;
@@ -333,6 +342,7 @@ FERRY_API int PMPI_Type_get_true_extent_x(MPI_Datatype type, MPI_Count *lb, MPI_
 #pragma weak MPI_Type_set_name = PMPI_Type_set_name
 FERRY_API int PMPI_Type_set_name(MPI_Datatype type, const char *name)
 {
+    LOCKED();
     struct mpi_dtype *t;
     int rc = any_type(type, "MPI_Type_set_name", &t);
     if (rc) return rc;
@@ -345,6 +355,7 @@ FERRY_API int PMPI_Type_set_name(MPI_Datatype type, const char *name)
 #pragma weak MPI_Type_get_name = PMPI_Type_get_name
 FERRY_API int PMPI_Type_get_name(MPI_Datatype type, char *name, int *len)
 {
+    LOCKED();
     struct mpi_dtype *t;
     int rc = any_type(type, "MPI_Type_get_name", &t);
     if (rc) return rc;

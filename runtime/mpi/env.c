@@ -27,6 +27,7 @@ FERRY_API double PMPI_Wtick(void)
 #pragma weak MPI_Get_processor_name = PMPI_Get_processor_name
 FERRY_API int PMPI_Get_processor_name(char *name, int *len)
 {
+    LOCKED();
     static const char *const FN = "MPI_Get_processor_name";
     MPI_CHECK_INIT(FN);
     if (!name || !len) return mpi_err(NULL, MPI_ERR_ARG, FN, "null result pointer");
@@ -63,6 +64,7 @@ FERRY_API int PMPI_Get_library_version(char *version, int *len)
 #pragma weak MPI_Alloc_mem = PMPI_Alloc_mem
 FERRY_API int PMPI_Alloc_mem(MPI_Aint size, MPI_Info info, void *baseptr)
 {
+    LOCKED();
     static const char *const FN = "MPI_Alloc_mem";
     MPI_CHECK_INIT(FN);
     if (size < 0) return mpi_err(NULL, MPI_ERR_ARG, FN, "invalid size %ld", (long)size);
@@ -82,6 +84,7 @@ FERRY_API int PMPI_Alloc_mem(MPI_Aint size, MPI_Info info, void *baseptr)
 #pragma weak MPI_Free_mem = PMPI_Free_mem
 FERRY_API int PMPI_Free_mem(void *base)
 {
+    LOCKED();
     MPI_CHECK_INIT("MPI_Free_mem");
     /* Not a block of the heap: the fallback's. */
     if (base && ferry_mem_free(base) == FERRY_ERR_INVALID) free(base);

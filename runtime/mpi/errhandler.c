@@ -109,6 +109,7 @@ int mpi_err_state(const char *fn)
 #pragma weak MPI_Comm_create_errhandler = PMPI_Comm_create_errhandler
 FERRY_API int PMPI_Comm_create_errhandler(MPI_Comm_errhandler_function *fn, MPI_Errhandler *out)
 {
+    LOCKED();
     static const char *const FN = "MPI_Comm_create_errhandler";
     MPI_CHECK_INIT(FN);
     if (!fn || !out) return mpi_err(NULL, MPI_ERR_ARG, FN, "null %s", fn ? "handle" : "function");
@@ -126,6 +127,7 @@ FERRY_API int PMPI_Comm_create_errhandler(MPI_Comm_errhandler_function *fn, MPI_
 #pragma weak MPI_Comm_set_errhandler = PMPI_Comm_set_errhandler
 FERRY_API int PMPI_Comm_set_errhandler(MPI_Comm comm, MPI_Errhandler h)
 {
+    LOCKED();
     static const char *const FN = "MPI_Comm_set_errhandler";
     struct mpi_comm *c;
     int rc = check_comm(comm, FN, &c);
@@ -141,6 +143,7 @@ FERRY_API int PMPI_Comm_set_errhandler(MPI_Comm comm, MPI_Errhandler h)
 #pragma weak MPI_Comm_get_errhandler = PMPI_Comm_get_errhandler
 FERRY_API int PMPI_Comm_get_errhandler(MPI_Comm comm, MPI_Errhandler *out)
 {
+    LOCKED();
     static const char *const FN = "MPI_Comm_get_errhandler";
     struct mpi_comm *c;
     int rc = check_comm(comm, FN, &c);
@@ -155,6 +158,7 @@ FERRY_API int PMPI_Comm_get_errhandler(MPI_Comm comm, MPI_Errhandler *out)
 #pragma weak MPI_Comm_call_errhandler = PMPI_Comm_call_errhandler
 FERRY_API int PMPI_Comm_call_errhandler(MPI_Comm comm, int code)
 {
+    LOCKED();
     static const char *const FN = "MPI_Comm_call_errhandler";
     struct mpi_comm *c;
     int rc = check_comm(comm, FN, &c);
@@ -171,6 +175,7 @@ FERRY_API int PMPI_Comm_call_errhandler(MPI_Comm comm, int code)
 #pragma weak MPI_Errhandler_free = PMPI_Errhandler_free
 FERRY_API int PMPI_Errhandler_free(MPI_Errhandler *h)
 {
+    LOCKED();
     static const char *const FN = "MPI_Errhandler_free";
     MPI_CHECK_INIT(FN);
     struct mpi_errh *e = h ? errh_get(*h) : NULL;

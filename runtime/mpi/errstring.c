@@ -68,6 +68,7 @@ static const char *const messages[MPI_ERR_LASTCODE + 1] = {
 #pragma weak MPI_Error_class = PMPI_Error_class
 FERRY_API int PMPI_Error_class(int code, int *cls)
 {
+    LOCKED();
     static const char *const FN = "MPI_Error_class";
     if (!cls) return mpi_err(NULL, MPI_ERR_ARG, FN, "null result pointer");
     if (code < 0 || code > MPI_ERR_LASTCODE)
@@ -79,6 +80,7 @@ FERRY_API int PMPI_Error_class(int code, int *cls)
 #pragma weak MPI_Error_string = PMPI_Error_string
 FERRY_API int PMPI_Error_string(int code, char *s, int *len)
 {
+    LOCKED();
     static const char *const FN = "MPI_Error_string";
     if (!s || !len) return mpi_err(NULL, MPI_ERR_ARG, FN, "null result pointer");
     if (code < 0 || code > MPI_ERR_LASTCODE)

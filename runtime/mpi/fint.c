@@ -28,6 +28,7 @@ SAME(Message, MPI_Message)
 #pragma weak MPI_Status_c2f = PMPI_Status_c2f
 FERRY_API int PMPI_Status_c2f(const MPI_Status *c, MPI_Fint *f)
 {
+    LOCKED();
     if (status_ignored(c) || !f)
         return mpi_err(NULL, MPI_ERR_ARG, "MPI_Status_c2f", "null or ignored status");
     memcpy(f, c, sizeof *c);
@@ -37,6 +38,7 @@ FERRY_API int PMPI_Status_c2f(const MPI_Status *c, MPI_Fint *f)
 #pragma weak MPI_Status_f2c = PMPI_Status_f2c
 FERRY_API int PMPI_Status_f2c(const MPI_Fint *f, MPI_Status *c)
 {
+    LOCKED();
     if (!f || status_ignored(c))
         return mpi_err(NULL, MPI_ERR_ARG, "MPI_Status_f2c", "null or ignored status");
     memcpy(c, f, sizeof *c);

@@ -29,6 +29,7 @@ static int publish(struct mpi_group *g, MPI_Group *out, const char *fn)
 #pragma weak MPI_Group_size = PMPI_Group_size
 FERRY_API int PMPI_Group_size(MPI_Group group, int *size)
 {
+    LOCKED();
     struct mpi_group *g;
     int rc = check_group(group, "MPI_Group_size", &g);
     if (rc) return rc;
@@ -40,6 +41,7 @@ FERRY_API int PMPI_Group_size(MPI_Group group, int *size)
 #pragma weak MPI_Group_rank = PMPI_Group_rank
 FERRY_API int PMPI_Group_rank(MPI_Group group, int *rank)
 {
+    LOCKED();
     struct mpi_group *g;
     int rc = check_group(group, "MPI_Group_rank", &g);
     if (rc) return rc;
@@ -51,6 +53,7 @@ FERRY_API int PMPI_Group_rank(MPI_Group group, int *rank)
 #pragma weak MPI_Group_free = PMPI_Group_free
 FERRY_API int PMPI_Group_free(MPI_Group *group)
 {
+    LOCKED();
     static const char *const FN = "MPI_Group_free";
     struct mpi_group *g;
     if (!group) return mpi_err(NULL, MPI_ERR_ARG, FN, "null group pointer");
@@ -110,12 +113,14 @@ static int incl_excl(MPI_Group group, int n, const int *ranks, MPI_Group *out, i
 #pragma weak MPI_Group_incl = PMPI_Group_incl
 FERRY_API int PMPI_Group_incl(MPI_Group group, int n, const int ranks[], MPI_Group *newgroup)
 {
+    LOCKED();
     return incl_excl(group, n, ranks, newgroup, 0, "MPI_Group_incl");
 }
 
 #pragma weak MPI_Group_excl = PMPI_Group_excl
 FERRY_API int PMPI_Group_excl(MPI_Group group, int n, const int ranks[], MPI_Group *newgroup)
 {
+    LOCKED();
     return incl_excl(group, n, ranks, newgroup, 1, "MPI_Group_excl");
 }
 
@@ -167,12 +172,14 @@ static int range_incl_excl(MPI_Group group, int n, int ranges[][3], MPI_Group *o
 #pragma weak MPI_Group_range_incl = PMPI_Group_range_incl
 FERRY_API int PMPI_Group_range_incl(MPI_Group group, int n, int ranges[][3], MPI_Group *newgroup)
 {
+    LOCKED();
     return range_incl_excl(group, n, ranges, newgroup, 0, "MPI_Group_range_incl");
 }
 
 #pragma weak MPI_Group_range_excl = PMPI_Group_range_excl
 FERRY_API int PMPI_Group_range_excl(MPI_Group group, int n, int ranges[][3], MPI_Group *newgroup)
 {
+    LOCKED();
     return range_incl_excl(group, n, ranges, newgroup, 1, "MPI_Group_range_excl");
 }
 
@@ -202,18 +209,21 @@ static int set_op(MPI_Group h1, MPI_Group h2, MPI_Group *out, enum setop op, con
 #pragma weak MPI_Group_union = PMPI_Group_union
 FERRY_API int PMPI_Group_union(MPI_Group g1, MPI_Group g2, MPI_Group *newgroup)
 {
+    LOCKED();
     return set_op(g1, g2, newgroup, SET_UNION, "MPI_Group_union");
 }
 
 #pragma weak MPI_Group_intersection = PMPI_Group_intersection
 FERRY_API int PMPI_Group_intersection(MPI_Group g1, MPI_Group g2, MPI_Group *newgroup)
 {
+    LOCKED();
     return set_op(g1, g2, newgroup, SET_INTERSECTION, "MPI_Group_intersection");
 }
 
 #pragma weak MPI_Group_difference = PMPI_Group_difference
 FERRY_API int PMPI_Group_difference(MPI_Group g1, MPI_Group g2, MPI_Group *newgroup)
 {
+    LOCKED();
     return set_op(g1, g2, newgroup, SET_DIFFERENCE, "MPI_Group_difference");
 }
 
@@ -221,6 +231,7 @@ FERRY_API int PMPI_Group_difference(MPI_Group g1, MPI_Group g2, MPI_Group *newgr
 FERRY_API int PMPI_Group_translate_ranks(MPI_Group h1, int n, const int ranks1[], MPI_Group h2,
                                          int ranks2[])
 {
+    LOCKED();
     static const char *const FN = "MPI_Group_translate_ranks";
     struct mpi_group *a, *b;
     int rc;
@@ -252,6 +263,7 @@ int group_compare(struct mpi_group *a, struct mpi_group *b)
 #pragma weak MPI_Group_compare = PMPI_Group_compare
 FERRY_API int PMPI_Group_compare(MPI_Group h1, MPI_Group h2, int *result)
 {
+    LOCKED();
     static const char *const FN = "MPI_Group_compare";
     struct mpi_group *a, *b;
     int rc;

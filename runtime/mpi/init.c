@@ -51,9 +51,12 @@ FERRY_API int PMPI_Init(int *argc, char ***argv)
 #pragma weak MPI_Init_thread = PMPI_Init_thread
 FERRY_API int PMPI_Init_thread(int *argc, char ***argv, int required, int *provided)
 {
-    /* One thread at a time in MPI is all this layer promises. */
-    mpi_s.thread_level = required < MPI_THREAD_SERIALIZED ? required : MPI_THREAD_SERIALIZED;
+    /* Every level is granted. MPI_THREAD_MULTIPLE turns on the big lock
+     * (runtime/progress/lock.h): each call holds it, and a waiting thread
+     * lets it go, so the levels below cost nothing. */
+    mpi_s.thread_level = required > MPI_THREAD_MULTIPLE ? MPI_THREAD_MULTIPLE : required;
     if (mpi_s.thread_level < MPI_THREAD_SINGLE) mpi_s.thread_level = MPI_THREAD_SINGLE;
+    if (mpi_s.thread_level == MPI_THREAD_MULTIPLE) lock_enable();
     int rc = setup(argc, argv, "MPI_Init_thread");
     if (provided) *provided = mpi_s.thread_level;
     return rc;
@@ -96,6 +99,7 @@ FERRY_API int PMPI_Is_thread_main(int *flag)
 #pragma weak MPI_Finalize = PMPI_Finalize
 FERRY_API int PMPI_Finalize(void)
 {
+    LOCKED();
     static const char *const FN = "MPI_Finalize";
     MPI_CHECK_INIT(FN);
     /* As the standard says: MPI_COMM_SELF's attributes go first (libraries

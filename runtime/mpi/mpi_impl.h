@@ -20,6 +20,7 @@
 #include "include/ferry.h"
 #include "runtime/core/api.h"
 #include "runtime/port/port.h"
+#include "runtime/progress/lock.h"
 #include "runtime/progress/request.h"
 
 #include "runtime/mpi/handle.h"

@@ -74,6 +74,7 @@ static int pack_args(MPI_Comm comm, int count, MPI_Datatype type, const char *fn
 FERRY_API int PMPI_Pack(const void *inbuf, int incount, MPI_Datatype type, void *outbuf,
                         int outsize, int *position, MPI_Comm comm)
 {
+    LOCKED();
     static const char *const FN = "MPI_Pack";
     struct mpi_comm *c;
     struct mpi_dtype *t;
@@ -95,6 +96,7 @@ FERRY_API int PMPI_Pack(const void *inbuf, int incount, MPI_Datatype type, void 
 FERRY_API int PMPI_Unpack(const void *inbuf, int insize, int *position, void *outbuf, int outcount,
                           MPI_Datatype type, MPI_Comm comm)
 {
+    LOCKED();
     static const char *const FN = "MPI_Unpack";
     struct mpi_comm *c;
     struct mpi_dtype *t;
@@ -115,6 +117,7 @@ FERRY_API int PMPI_Unpack(const void *inbuf, int insize, int *position, void *ou
 #pragma weak MPI_Pack_size = PMPI_Pack_size
 FERRY_API int PMPI_Pack_size(int incount, MPI_Datatype type, MPI_Comm comm, int *size)
 {
+    LOCKED();
     static const char *const FN = "MPI_Pack_size";
     struct mpi_comm *c;
     struct mpi_dtype *t;
@@ -131,6 +134,7 @@ FERRY_API int PMPI_Pack_size(int incount, MPI_Datatype type, MPI_Comm comm, int 
 #pragma weak MPI_Get_address = PMPI_Get_address
 FERRY_API int PMPI_Get_address(const void *location, MPI_Aint *address)
 {
+    LOCKED();
     if (!address) return mpi_err(NULL, MPI_ERR_ARG, "MPI_Get_address", "null result pointer");
     *address = (MPI_Aint)(uintptr_t)location;
     return MPI_SUCCESS;
@@ -139,11 +143,13 @@ FERRY_API int PMPI_Get_address(const void *location, MPI_Aint *address)
 #pragma weak MPI_Aint_add = PMPI_Aint_add
 FERRY_API MPI_Aint PMPI_Aint_add(MPI_Aint base, MPI_Aint disp)
 {
+    LOCKED();
     return (MPI_Aint)((uintptr_t)base + (uintptr_t)disp);
 }
 
 #pragma weak MPI_Aint_diff = PMPI_Aint_diff
 FERRY_API MPI_Aint PMPI_Aint_diff(MPI_Aint a, MPI_Aint b)
 {
+    LOCKED();
     return (MPI_Aint)((uintptr_t)a - (uintptr_t)b);
 }

@@ -33,6 +33,7 @@ static int init(const void *buf, int count, MPI_Datatype type, int peer, int tag
 FERRY_API int PMPI_Send_init(const void *buf, int count, MPI_Datatype type, int dest, int tag,
                              MPI_Comm comm, MPI_Request *request)
 {
+    LOCKED();
     return init(buf, count, type, dest, tag, comm, request, MR_SEND, SM_STANDARD, "MPI_Send_init");
 }
 
@@ -40,6 +41,7 @@ FERRY_API int PMPI_Send_init(const void *buf, int count, MPI_Datatype type, int 
 FERRY_API int PMPI_Ssend_init(const void *buf, int count, MPI_Datatype type, int dest, int tag,
                               MPI_Comm comm, MPI_Request *request)
 {
+    LOCKED();
     return init(buf, count, type, dest, tag, comm, request, MR_SEND, SM_SYNC, "MPI_Ssend_init");
 }
 
@@ -47,6 +49,7 @@ FERRY_API int PMPI_Ssend_init(const void *buf, int count, MPI_Datatype type, int
 FERRY_API int PMPI_Rsend_init(const void *buf, int count, MPI_Datatype type, int dest, int tag,
                               MPI_Comm comm, MPI_Request *request)
 {
+    LOCKED();
     return init(buf, count, type, dest, tag, comm, request, MR_SEND, SM_READY, "MPI_Rsend_init");
 }
 
@@ -54,6 +57,7 @@ FERRY_API int PMPI_Rsend_init(const void *buf, int count, MPI_Datatype type, int
 FERRY_API int PMPI_Bsend_init(const void *buf, int count, MPI_Datatype type, int dest, int tag,
                               MPI_Comm comm, MPI_Request *request)
 {
+    LOCKED();
     return init(buf, count, type, dest, tag, comm, request, MR_SEND, SM_BUFFERED, "MPI_Bsend_init");
 }
 
@@ -61,6 +65,7 @@ FERRY_API int PMPI_Bsend_init(const void *buf, int count, MPI_Datatype type, int
 FERRY_API int PMPI_Recv_init(void *buf, int count, MPI_Datatype type, int source, int tag,
                              MPI_Comm comm, MPI_Request *request)
 {
+    LOCKED();
     return init(buf, count, type, source, tag, comm, request, MR_RECV, SM_STANDARD,
                 "MPI_Recv_init");
 }
@@ -80,6 +85,7 @@ static int start(MPI_Request h, int index, const char *fn)
 #pragma weak MPI_Start = PMPI_Start
 FERRY_API int PMPI_Start(MPI_Request *request)
 {
+    LOCKED();
     MPI_CHECK_INIT("MPI_Start");
     if (!request) return mpi_err(NULL, MPI_ERR_ARG, "MPI_Start", "null request pointer");
     return start(*request, 0, "MPI_Start");
@@ -88,6 +94,7 @@ FERRY_API int PMPI_Start(MPI_Request *request)
 #pragma weak MPI_Startall = PMPI_Startall
 FERRY_API int PMPI_Startall(int count, MPI_Request reqs[])
 {
+    LOCKED();
     static const char *const FN = "MPI_Startall";
     MPI_CHECK_INIT(FN);
     if (count < 0) return mpi_err(NULL, MPI_ERR_COUNT, FN, "invalid count %d (negative)", count);

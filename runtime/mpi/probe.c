@@ -92,12 +92,14 @@ static int probe(int source, int tag, MPI_Comm comm, int blocking, int matched, 
 #pragma weak MPI_Probe = PMPI_Probe
 FERRY_API int PMPI_Probe(int source, int tag, MPI_Comm comm, MPI_Status *status)
 {
+    LOCKED();
     return probe(source, tag, comm, 1, 0, NULL, NULL, status, "MPI_Probe");
 }
 
 #pragma weak MPI_Iprobe = PMPI_Iprobe
 FERRY_API int PMPI_Iprobe(int source, int tag, MPI_Comm comm, int *flag, MPI_Status *status)
 {
+    LOCKED();
     return probe(source, tag, comm, 0, 0, flag, NULL, status, "MPI_Iprobe");
 }
 
@@ -105,6 +107,7 @@ FERRY_API int PMPI_Iprobe(int source, int tag, MPI_Comm comm, int *flag, MPI_Sta
 FERRY_API int PMPI_Mprobe(int source, int tag, MPI_Comm comm, MPI_Message *message,
                           MPI_Status *status)
 {
+    LOCKED();
     return probe(source, tag, comm, 1, 1, NULL, message, status, "MPI_Mprobe");
 }
 
@@ -112,6 +115,7 @@ FERRY_API int PMPI_Mprobe(int source, int tag, MPI_Comm comm, MPI_Message *messa
 FERRY_API int PMPI_Improbe(int source, int tag, MPI_Comm comm, int *flag, MPI_Message *message,
                            MPI_Status *status)
 {
+    LOCKED();
     return probe(source, tag, comm, 0, 1, flag, message, status, "MPI_Improbe");
 }
 
@@ -185,6 +189,7 @@ static int fr_done(void *arg)
 FERRY_API int PMPI_Mrecv(void *buf, int count, MPI_Datatype type, MPI_Message *message,
                          MPI_Status *status)
 {
+    LOCKED();
     static const char *const FN = "MPI_Mrecv";
     struct mpi_req *r;
     int rc = mrecv_start(buf, count, type, message, FN, &r);
@@ -204,6 +209,7 @@ FERRY_API int PMPI_Mrecv(void *buf, int count, MPI_Datatype type, MPI_Message *m
 FERRY_API int PMPI_Imrecv(void *buf, int count, MPI_Datatype type, MPI_Message *message,
                           MPI_Request *request)
 {
+    LOCKED();
     static const char *const FN = "MPI_Imrecv";
     if (!request) return mpi_err(NULL, MPI_ERR_ARG, FN, "null request pointer");
     struct mpi_req *r;

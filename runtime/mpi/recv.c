@@ -54,6 +54,7 @@ __attribute__((cold, noinline)) static int recv_failed(struct mpi_comm *c, struc
 FERRY_API int PMPI_Recv(void *buf, int count, MPI_Datatype type, int source, int tag, MPI_Comm comm,
                         MPI_Status *status)
 {
+    LOCKED();
     struct mpi_comm *c = comm_get(comm);
     struct mpi_dtype *t = dtype_get(type);
     /* The common case in a few compares: a valid contiguous receive with
@@ -83,6 +84,7 @@ FERRY_API int PMPI_Recv(void *buf, int count, MPI_Datatype type, int source, int
 FERRY_API int PMPI_Irecv(void *buf, int count, MPI_Datatype type, int source, int tag,
                          MPI_Comm comm, MPI_Request *request)
 {
+    LOCKED();
     static const char *const FN = "MPI_Irecv";
     struct mpi_comm *c;
     struct mpi_dtype *t;

@@ -184,6 +184,7 @@ void reqs_fini(void)
 #pragma weak MPI_Request_free = PMPI_Request_free
 FERRY_API int PMPI_Request_free(MPI_Request *request)
 {
+    LOCKED();
     static const char *const FN = "MPI_Request_free";
     MPI_CHECK_INIT(FN);
     struct mpi_req *r = request ? mreq_get(*request) : NULL;
@@ -201,6 +202,7 @@ FERRY_API int PMPI_Request_free(MPI_Request *request)
 #pragma weak MPI_Request_get_status = PMPI_Request_get_status
 FERRY_API int PMPI_Request_get_status(MPI_Request request, int *flag, MPI_Status *status)
 {
+    LOCKED();
     static const char *const FN = "MPI_Request_get_status";
     MPI_CHECK_INIT(FN);
     if (!flag) return mpi_err(NULL, MPI_ERR_ARG, FN, "null flag pointer");
@@ -223,6 +225,7 @@ FERRY_API int PMPI_Request_get_status(MPI_Request request, int *flag, MPI_Status
 #pragma weak MPI_Cancel = PMPI_Cancel
 FERRY_API int PMPI_Cancel(MPI_Request *request)
 {
+    LOCKED();
     static const char *const FN = "MPI_Cancel";
     MPI_CHECK_INIT(FN);
     struct mpi_req *r = request ? mreq_get(*request) : NULL;

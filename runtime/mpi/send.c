@@ -74,6 +74,7 @@ static inline int send_fast(const void *buf, int count, MPI_Datatype type, int d
 FERRY_API int PMPI_Send(const void *buf, int count, MPI_Datatype type, int dest, int tag,
                         MPI_Comm comm)
 {
+    LOCKED();
     return send_fast(buf, count, type, dest, tag, comm, SM_STANDARD, "MPI_Send");
 }
 
@@ -81,6 +82,7 @@ FERRY_API int PMPI_Send(const void *buf, int count, MPI_Datatype type, int dest,
 FERRY_API int PMPI_Ssend(const void *buf, int count, MPI_Datatype type, int dest, int tag,
                          MPI_Comm comm)
 {
+    LOCKED();
     return send_fast(buf, count, type, dest, tag, comm, SM_SYNC, "MPI_Ssend");
 }
 
@@ -88,6 +90,7 @@ FERRY_API int PMPI_Ssend(const void *buf, int count, MPI_Datatype type, int dest
 FERRY_API int PMPI_Rsend(const void *buf, int count, MPI_Datatype type, int dest, int tag,
                          MPI_Comm comm)
 {
+    LOCKED();
     return send_fast(buf, count, type, dest, tag, comm, SM_READY, "MPI_Rsend");
 }
 
@@ -132,6 +135,7 @@ static int isend(const void *buf, int count, MPI_Datatype type, int dest, int ta
 FERRY_API int PMPI_Isend(const void *buf, int count, MPI_Datatype type, int dest, int tag,
                          MPI_Comm comm, MPI_Request *request)
 {
+    LOCKED();
     return isend(buf, count, type, dest, tag, comm, request, SM_STANDARD, "MPI_Isend");
 }
 
@@ -139,6 +143,7 @@ FERRY_API int PMPI_Isend(const void *buf, int count, MPI_Datatype type, int dest
 FERRY_API int PMPI_Issend(const void *buf, int count, MPI_Datatype type, int dest, int tag,
                           MPI_Comm comm, MPI_Request *request)
 {
+    LOCKED();
     return isend(buf, count, type, dest, tag, comm, request, SM_SYNC, "MPI_Issend");
 }
 
@@ -146,6 +151,7 @@ FERRY_API int PMPI_Issend(const void *buf, int count, MPI_Datatype type, int des
 FERRY_API int PMPI_Irsend(const void *buf, int count, MPI_Datatype type, int dest, int tag,
                           MPI_Comm comm, MPI_Request *request)
 {
+    LOCKED();
     return isend(buf, count, type, dest, tag, comm, request, SM_READY, "MPI_Irsend");
 }
 
@@ -153,5 +159,6 @@ FERRY_API int PMPI_Irsend(const void *buf, int count, MPI_Datatype type, int des
 FERRY_API int PMPI_Ibsend(const void *buf, int count, MPI_Datatype type, int dest, int tag,
                           MPI_Comm comm, MPI_Request *request)
 {
+    LOCKED();
     return isend(buf, count, type, dest, tag, comm, request, SM_BUFFERED, "MPI_Ibsend");
 }

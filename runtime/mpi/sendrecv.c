@@ -61,6 +61,7 @@ FERRY_API int PMPI_Sendrecv(const void *sbuf, int scount, MPI_Datatype stype, in
                             void *rbuf, int rcount, MPI_Datatype rtype, int source, int rtag,
                             MPI_Comm comm, MPI_Status *status)
 {
+    LOCKED();
     static const char *const FN = "MPI_Sendrecv";
     struct mpi_comm *c;
     struct mpi_dtype *st, *rt;
@@ -75,6 +76,7 @@ FERRY_API int PMPI_Sendrecv(const void *sbuf, int scount, MPI_Datatype stype, in
 FERRY_API int PMPI_Sendrecv_replace(void *buf, int count, MPI_Datatype type, int dest, int stag,
                                     int source, int rtag, MPI_Comm comm, MPI_Status *status)
 {
+    LOCKED();
     static const char *const FN = "MPI_Sendrecv_replace";
     struct mpi_comm *c;
     struct mpi_dtype *t;

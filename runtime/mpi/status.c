@@ -27,6 +27,7 @@ static int status_type(const MPI_Status *st, MPI_Datatype type, const char *fn,
 #pragma weak MPI_Get_count = PMPI_Get_count
 FERRY_API int PMPI_Get_count(const MPI_Status *st, MPI_Datatype type, int *count)
 {
+    LOCKED();
     struct mpi_dtype *t;
     int rc = status_type(st, type, "MPI_Get_count", &t);
     if (rc) return rc;
@@ -44,6 +45,7 @@ FERRY_API int PMPI_Get_count(const MPI_Status *st, MPI_Datatype type, int *count
 #pragma weak MPI_Get_elements_x = PMPI_Get_elements_x
 FERRY_API int PMPI_Get_elements_x(const MPI_Status *st, MPI_Datatype type, MPI_Count *count)
 {
+    LOCKED();
     struct mpi_dtype *t;
     int rc = status_type(st, type, "MPI_Get_elements_x", &t);
     if (rc) return rc;
@@ -55,6 +57,7 @@ FERRY_API int PMPI_Get_elements_x(const MPI_Status *st, MPI_Datatype type, MPI_C
 #pragma weak MPI_Get_elements = PMPI_Get_elements
 FERRY_API int PMPI_Get_elements(const MPI_Status *st, MPI_Datatype type, int *count)
 {
+    LOCKED();
     struct mpi_dtype *t;
     int rc = status_type(st, type, "MPI_Get_elements", &t);
     if (rc) return rc;
@@ -80,6 +83,7 @@ static MPI_Count bytes_of_elements(const struct mpi_dtype *t, MPI_Count n)
 #pragma weak MPI_Status_set_elements_x = PMPI_Status_set_elements_x
 FERRY_API int PMPI_Status_set_elements_x(MPI_Status *st, MPI_Datatype type, MPI_Count count)
 {
+    LOCKED();
     struct mpi_dtype *t;
     int rc = status_type(st, type, "MPI_Status_set_elements_x", &t);
     if (rc) return rc;
@@ -93,12 +97,14 @@ FERRY_API int PMPI_Status_set_elements_x(MPI_Status *st, MPI_Datatype type, MPI_
 #pragma weak MPI_Status_set_elements = PMPI_Status_set_elements
 FERRY_API int PMPI_Status_set_elements(MPI_Status *st, MPI_Datatype type, int count)
 {
+    LOCKED();
     return PMPI_Status_set_elements_x(st, type, count);
 }
 
 #pragma weak MPI_Status_set_cancelled = PMPI_Status_set_cancelled
 FERRY_API int PMPI_Status_set_cancelled(MPI_Status *st, int flag)
 {
+    LOCKED();
     MPI_CHECK_INIT("MPI_Status_set_cancelled");
     if (status_ignored(st))
         return mpi_err(NULL, MPI_ERR_ARG, "MPI_Status_set_cancelled", "null or ignored status");
@@ -109,6 +115,7 @@ FERRY_API int PMPI_Status_set_cancelled(MPI_Status *st, int flag)
 #pragma weak MPI_Test_cancelled = PMPI_Test_cancelled
 FERRY_API int PMPI_Test_cancelled(const MPI_Status *st, int *flag)
 {
+    LOCKED();
     MPI_CHECK_INIT("MPI_Test_cancelled");
     if (status_ignored(st) || !flag)
         return mpi_err(NULL, MPI_ERR_ARG, "MPI_Test_cancelled", "null or ignored status");

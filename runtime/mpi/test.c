@@ -4,6 +4,7 @@
 #pragma weak MPI_Test = PMPI_Test
 FERRY_API int PMPI_Test(MPI_Request *request, int *flag, MPI_Status *status)
 {
+    LOCKED();
     static const char *const FN = "MPI_Test";
     MPI_CHECK_INIT(FN);
     if (!request || !flag) return mpi_err(NULL, MPI_ERR_ARG, FN, "null argument pointer");
@@ -37,6 +38,7 @@ static int all_done(int count, const MPI_Request reqs[])
 #pragma weak MPI_Testall = PMPI_Testall
 FERRY_API int PMPI_Testall(int count, MPI_Request reqs[], int *flag, MPI_Status sts[])
 {
+    LOCKED();
     static const char *const FN = "MPI_Testall";
     int rc = mreq_lookup(count, reqs, FN);
     if (rc) return rc;
@@ -50,6 +52,7 @@ FERRY_API int PMPI_Testall(int count, MPI_Request reqs[], int *flag, MPI_Status 
 #pragma weak MPI_Testany = PMPI_Testany
 FERRY_API int PMPI_Testany(int count, MPI_Request reqs[], int *index, int *flag, MPI_Status *status)
 {
+    LOCKED();
     static const char *const FN = "MPI_Testany";
     int rc = mreq_lookup(count, reqs, FN);
     if (rc) return rc;
@@ -65,6 +68,7 @@ FERRY_API int PMPI_Testany(int count, MPI_Request reqs[], int *index, int *flag,
 FERRY_API int PMPI_Testsome(int incount, MPI_Request reqs[], int *outcount, int indices[],
                             MPI_Status sts[])
 {
+    LOCKED();
     static const char *const FN = "MPI_Testsome";
     int rc = mreq_lookup(incount, reqs, FN);
     if (rc) return rc;

@@ -25,6 +25,7 @@ static struct part *parts_alloc(int count, const char *fn)
 #pragma weak MPI_Type_contiguous = PMPI_Type_contiguous
 FERRY_API int PMPI_Type_contiguous(int count, MPI_Datatype old, MPI_Datatype *out)
 {
+    LOCKED();
     static const char *const FN = "MPI_Type_contiguous";
     struct mpi_dtype *t;
     int rc;
@@ -55,6 +56,7 @@ static int hvector(int count, int blocklen, MPI_Aint stride, struct mpi_dtype *t
 FERRY_API int PMPI_Type_vector(int count, int blocklen, int stride, MPI_Datatype old,
                                MPI_Datatype *out)
 {
+    LOCKED();
     struct mpi_dtype *t;
     int rc = type_arg(old, "MPI_Type_vector", &t);
     if (rc) return rc;
@@ -65,6 +67,7 @@ FERRY_API int PMPI_Type_vector(int count, int blocklen, int stride, MPI_Datatype
 FERRY_API int PMPI_Type_create_hvector(int count, int blocklen, MPI_Aint stride, MPI_Datatype old,
                                        MPI_Datatype *out)
 {
+    LOCKED();
     struct mpi_dtype *t;
     int rc = type_arg(old, "MPI_Type_create_hvector", &t);
     if (rc) return rc;
@@ -100,6 +103,7 @@ static int indexed(int count, const int *lens, int len, const int *idisps, const
 FERRY_API int PMPI_Type_indexed(int count, const int lens[], const int disps[], MPI_Datatype old,
                                 MPI_Datatype *out)
 {
+    LOCKED();
     struct mpi_dtype *t;
     int rc = type_arg(old, "MPI_Type_indexed", &t);
     if (rc) return rc;
@@ -111,6 +115,7 @@ FERRY_API int PMPI_Type_indexed(int count, const int lens[], const int disps[], 
 FERRY_API int PMPI_Type_create_hindexed(int count, const int lens[], const MPI_Aint disps[],
                                         MPI_Datatype old, MPI_Datatype *out)
 {
+    LOCKED();
     static const char *const FN = "MPI_Type_create_hindexed";
     struct mpi_dtype *t;
     int rc = type_arg(old, FN, &t);
@@ -123,6 +128,7 @@ FERRY_API int PMPI_Type_create_hindexed(int count, const int lens[], const MPI_A
 FERRY_API int PMPI_Type_create_indexed_block(int count, int len, const int disps[],
                                              MPI_Datatype old, MPI_Datatype *out)
 {
+    LOCKED();
     static const char *const FN = "MPI_Type_create_indexed_block";
     struct mpi_dtype *t;
     int rc = type_arg(old, FN, &t);
@@ -135,6 +141,7 @@ FERRY_API int PMPI_Type_create_indexed_block(int count, int len, const int disps
 FERRY_API int PMPI_Type_create_hindexed_block(int count, int len, const MPI_Aint disps[],
                                               MPI_Datatype old, MPI_Datatype *out)
 {
+    LOCKED();
     static const char *const FN = "MPI_Type_create_hindexed_block";
     struct mpi_dtype *t;
     int rc = type_arg(old, FN, &t);
@@ -147,6 +154,7 @@ FERRY_API int PMPI_Type_create_hindexed_block(int count, int len, const MPI_Aint
 FERRY_API int PMPI_Type_create_struct(int count, const int lens[], const MPI_Aint disps[],
                                       const MPI_Datatype types[], MPI_Datatype *out)
 {
+    LOCKED();
     static const char *const FN = "MPI_Type_create_struct";
     MPI_CHECK_INIT(FN);
     int rc;
@@ -176,6 +184,7 @@ FERRY_API int PMPI_Type_create_struct(int count, const int lens[], const MPI_Ain
 FERRY_API int PMPI_Type_create_resized(MPI_Datatype old, MPI_Aint lb, MPI_Aint extent,
                                        MPI_Datatype *out)
 {
+    LOCKED();
     static const char *const FN = "MPI_Type_create_resized";
     struct mpi_dtype *t;
     int rc = type_arg(old, FN, &t);

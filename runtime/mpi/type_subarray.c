@@ -9,6 +9,7 @@ FERRY_API int PMPI_Type_create_subarray(int ndims, const int sizes[], const int 
                                         const int starts[], int order, MPI_Datatype old,
                                         MPI_Datatype *out)
 {
+    LOCKED();
     static const char *const FN = "MPI_Type_create_subarray";
     struct mpi_dtype *t;
     int rc = type_arg(old, FN, &t);

@@ -18,6 +18,7 @@ static int raise_one(struct mpi_comm *c, int err, const char *fn, const MPI_Stat
 #pragma weak MPI_Wait = PMPI_Wait
 FERRY_API int PMPI_Wait(MPI_Request *request, MPI_Status *status)
 {
+    LOCKED();
     static const char *const FN = "MPI_Wait";
     MPI_CHECK_INIT(FN);
     if (!request) return mpi_err(NULL, MPI_ERR_ARG, FN, "null request pointer");
@@ -104,6 +105,7 @@ int complete_done(int n, MPI_Request *reqs, MPI_Status *sts, int *outcount, int 
 #pragma weak MPI_Waitall = PMPI_Waitall
 FERRY_API int PMPI_Waitall(int count, MPI_Request reqs[], MPI_Status sts[])
 {
+    LOCKED();
     static const char *const FN = "MPI_Waitall";
     int rc = mreq_lookup(count, reqs, FN);
     if (rc) return rc;
@@ -133,6 +135,7 @@ int complete_any(int count, MPI_Request reqs[], int *index, MPI_Status *status, 
 #pragma weak MPI_Waitany = PMPI_Waitany
 FERRY_API int PMPI_Waitany(int count, MPI_Request reqs[], int *index, MPI_Status *status)
 {
+    LOCKED();
     static const char *const FN = "MPI_Waitany";
     int rc = mreq_lookup(count, reqs, FN);
     if (rc) return rc;
@@ -155,6 +158,7 @@ int any_active(int count, const MPI_Request reqs[])
 FERRY_API int PMPI_Waitsome(int incount, MPI_Request reqs[], int *outcount, int indices[],
                             MPI_Status sts[])
 {
+    LOCKED();
     static const char *const FN = "MPI_Waitsome";
     int rc = mreq_lookup(incount, reqs, FN);
     if (rc) return rc;

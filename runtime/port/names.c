@@ -12,6 +12,7 @@
 #include "runtime/progress/progress.h"
 #include "runtime/wireup/pmi_client.h"
 #include "runtime/wireup/pmi_wire.h"
+#include "runtime/progress/lock.h"
 
 #define NAME_MAX_LEN 255
 
@@ -61,6 +62,7 @@ static struct local_name *local_find(const char *name)
 
 FERRY_API int ferry_name_register(const char *name, ferry_port_t port)
 {
+    LOCKED();
     int rc = check(name);
     if (rc) return rc;
     if (port.rank >= (uint32_t)ferry_w.size || !port.gen) return FERRY_ERR_INVALID;
@@ -83,6 +85,7 @@ FERRY_API int ferry_name_register(const char *name, ferry_port_t port)
 
 FERRY_API int ferry_name_unregister(const char *name)
 {
+    LOCKED();
     int rc = check(name);
     if (rc) return rc;
     if (pmi_client_is_singleton()) {
@@ -100,6 +103,7 @@ FERRY_API int ferry_name_unregister(const char *name)
 
 FERRY_API int ferry_name_lookup(const char *name, ferry_port_t *port, int timeout_ms)
 {
+    LOCKED();
     int rc = check(name);
     if (rc) return rc;
     if (!port || timeout_ms < FERRY_FOREVER) return FERRY_ERR_INVALID;

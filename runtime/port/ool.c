@@ -7,6 +7,7 @@
 #include "runtime/core/world.h"
 #include "runtime/port/ool.h"
 #include "transports/shm/memheap.h"
+#include "runtime/progress/lock.h"
 
 /* A rank without a node segment keeps a private heap, reserved lazily. */
 #define PRIVATE_HEAP ((size_t)1 << 30)
@@ -49,6 +50,7 @@ static uint64_t block_of(const void *p, size_t *usable)
 
 FERRY_API int ferry_mem_alloc(size_t len, void **ptr)
 {
+    LOCKED();
     if (!ferry_w.initialized) return FERRY_ERR_NOT_INIT;
     if (!ptr) return FERRY_ERR_INVALID;
     size_t size;
@@ -61,6 +63,7 @@ FERRY_API int ferry_mem_alloc(size_t len, void **ptr)
 
 FERRY_API int ferry_mem_free(void *ptr)
 {
+    LOCKED();
     if (!ferry_w.initialized) return FERRY_ERR_NOT_INIT;
     size_t usable, size;
     uint64_t off = block_of(ptr, &usable);

@@ -9,6 +9,7 @@
 #include "runtime/port/port.h"
 #include "runtime/progress/progress.h"
 #include "runtime/progress/request.h"
+#include "runtime/progress/lock.h"
 
 static struct port_rec *ports;
 static uint32_t nports, cap_ports;
@@ -163,6 +164,7 @@ int port_alloc_internal(ferry_port_t *port, unsigned qlimit, int once)
 
 FERRY_API int ferry_port_alloc(ferry_port_t *port, unsigned qlimit)
 {
+    LOCKED();
     if (!ferry_w.initialized) return FERRY_ERR_NOT_INIT;
     if (!port || qlimit > FERRY_QLIMIT_MAX) return FERRY_ERR_INVALID;
     return port_alloc_internal(port, qlimit ? qlimit : FERRY_QLIMIT_DEFAULT, 0);
@@ -179,6 +181,7 @@ static int own(ferry_port_t port, struct port_rec **out)
 
 FERRY_API int ferry_port_destroy(ferry_port_t port)
 {
+    LOCKED();
     struct port_rec *p;
     int rc = own(port, &p);
     if (rc) return rc;
@@ -189,6 +192,7 @@ FERRY_API int ferry_port_destroy(ferry_port_t port)
 
 FERRY_API int ferry_port_set_qlimit(ferry_port_t port, unsigned qlimit)
 {
+    LOCKED();
     struct port_rec *p;
     int rc = own(port, &p);
     if (rc) return rc;
@@ -201,6 +205,7 @@ FERRY_API int ferry_port_set_qlimit(ferry_port_t port, unsigned qlimit)
 
 FERRY_API int ferry_port_status(ferry_port_t port, ferry_port_status_t *st)
 {
+    LOCKED();
     struct port_rec *p;
     int rc = own(port, &p);
     if (rc) return rc;
@@ -216,6 +221,7 @@ FERRY_API int ferry_port_status(ferry_port_t port, ferry_port_status_t *st)
 
 FERRY_API int ferry_portset_alloc(ferry_port_t *set)
 {
+    LOCKED();
     if (!ferry_w.initialized) return FERRY_ERR_NOT_INIT;
     if (!set) return FERRY_ERR_INVALID;
     struct port_rec *p;
@@ -229,6 +235,7 @@ FERRY_API int ferry_portset_alloc(ferry_port_t *set)
 
 FERRY_API int ferry_portset_add(ferry_port_t set, ferry_port_t port)
 {
+    LOCKED();
     struct port_rec *s, *p;
     int rc = own(set, &s);
     if (!rc) rc = own(port, &p);
@@ -247,6 +254,7 @@ FERRY_API int ferry_portset_add(ferry_port_t set, ferry_port_t port)
 
 FERRY_API int ferry_portset_remove(ferry_port_t set, ferry_port_t port)
 {
+    LOCKED();
     struct port_rec *s, *p;
     int rc = own(set, &s);
     if (!rc) rc = own(port, &p);

@@ -8,6 +8,7 @@
 #include "runtime/port/port.h"
 #include "runtime/progress/progress.h"
 #include "runtime/progress/request.h"
+#include "runtime/progress/lock.h"
 
 static int own_port(ferry_port_t port, struct port_rec **out)
 {
@@ -180,17 +181,20 @@ int port_imrecv(struct ferry_msg *msg, void *buf, size_t cap, struct ferry_reque
 
 FERRY_API int ferry_irecv(ferry_port_t port, void *buf, size_t cap, ferry_request_t *req)
 {
+    LOCKED();
     return port_irecv(port, &MATCH_ANY, buf, cap, 0, req);
 }
 
 FERRY_API int ferry_recv(ferry_port_t port, void *buf, size_t cap, ferry_status_t *status,
                          int timeout_ms)
 {
+    LOCKED();
     return port_recv(port, &MATCH_ANY, buf, cap, 0, status, timeout_ms);
 }
 
 FERRY_API int ferry_msg_recv(ferry_port_t port, ferry_message_t *m, int timeout_ms)
 {
+    LOCKED();
     if (!m || (m->nports && !m->ports) || m->nports > UINT32_MAX || (m->nregions && !m->regions) ||
         m->nregions > UINT32_MAX)
         return FERRY_ERR_INVALID;

@@ -7,6 +7,7 @@
 #include "runtime/core/api.h"
 #include "runtime/core/world.h"
 #include "runtime/port/port.h"
+#include "runtime/progress/lock.h"
 
 static long long now_ms(void)
 {
@@ -18,6 +19,7 @@ static long long now_ms(void)
 FERRY_API int ferry_rpc(ferry_port_t dest, const ferry_message_t *request, ferry_message_t *reply,
                         int timeout_ms)
 {
+    LOCKED();
     if (!ferry_w.initialized) return FERRY_ERR_NOT_INIT;
     if (!request || !reply || timeout_ms < FERRY_FOREVER) return FERRY_ERR_INVALID;
     long long deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;

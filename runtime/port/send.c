@@ -10,6 +10,7 @@
 #include "runtime/port/flow.h"
 #include "runtime/port/ool.h"
 #include "runtime/port/port.h"
+#include "runtime/progress/lock.h"
 #include "runtime/progress/progress.h"
 #include "runtime/progress/request.h"
 
@@ -370,11 +371,13 @@ int port_send(ferry_port_t dest, uint64_t tag, const void *buf, size_t len, unsi
 
 FERRY_API int ferry_isend(ferry_port_t dest, const void *buf, size_t len, ferry_request_t *req)
 {
+    LOCKED();
     return port_isend(dest, 0, buf, len, 0, req);
 }
 
 FERRY_API int ferry_send(ferry_port_t dest, const void *buf, size_t len)
 {
+    LOCKED();
     return port_send(dest, 0, buf, len, 0);
 }
 
@@ -418,6 +421,7 @@ static int make_extra(const ferry_message_t *m, struct msg_extra **out, uint8_t 
 FERRY_API int ferry_msg_send(const ferry_message_t *m, enum ferry_send_mode mode, int timeout_ms,
                              ferry_port_t notify)
 {
+    LOCKED();
     if (!m || mode > FERRY_SEND_NOTIFY || (mode == FERRY_SEND_TIMEOUT && timeout_ms < 0) ||
         m->nports > FERRY_MSG_PORTS_MAX || (m->nports && !m->ports) ||
         m->nregions > FERRY_MSG_REGIONS_MAX || (m->nregions && !m->regions))

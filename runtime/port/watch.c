@@ -10,6 +10,7 @@
 #include "runtime/core/world.h"
 #include "runtime/port/flow.h"
 #include "runtime/port/port.h"
+#include "runtime/progress/lock.h"
 
 /* Owner side: who watches a port. */
 struct watch {
@@ -97,6 +98,7 @@ void watch_fini(void)
 
 FERRY_API int ferry_port_notify_dead(ferry_port_t port, ferry_port_t notify)
 {
+    LOCKED();
     if (!ferry_w.initialized) return FERRY_ERR_NOT_INIT;
     if (port.rank >= (uint32_t)ferry_w.size || notify.rank >= (uint32_t)ferry_w.size || !port.gen ||
         !notify.gen)

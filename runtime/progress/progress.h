@@ -13,4 +13,9 @@ int progress_once(void);
  * passes, spinning briefly and then sleeping. */
 int progress_wait(int (*done)(void *), void *arg, int timeout_ms);
 
+/* With the big lock on (wait_mt.c): sleep once in the transport, up to
+ * ms; wake a thread of this process sleeping there. */
+void progress_sleep(int ms);
+void progress_wake(void);
+
 #endif

@@ -302,6 +302,12 @@ static void shm_sleep(int timeout_ms)
     if (shm.base) doorbell_sleep(shm.self, shm_ready, timeout_ms);
 }
 
+/* Ringing one's own doorbell ends one's own sleep. */
+static void shm_wake(void)
+{
+    if (shm.base) doorbell_ring(shm.self);
+}
+
 static void shm_fini(void)
 {
     if (!shm.base) return;
@@ -324,6 +330,7 @@ const struct ferry_transport_ops ferry_transport_shm = {
     .pull = shm_pull,
     .poll = shm_poll,
     .sleep = shm_sleep,
+    .wake = shm_wake,
     .fini = shm_fini,
     .caps = {.max_eager = 16384, .can_pull = 1},
 };
