@@ -22,6 +22,11 @@
  *         "ring_rounds", how many rounds)
  *   a2a   each rank exchanges with every other, in rounds: milliseconds
  *         (and "a2a_rounds")
+ * Between ranks 0 and 1, not in the default set:
+ *   halo  a 3-D grid's face in a halo exchange: SIZE bytes in blocks of
+ *         BLOCK bytes (-b, default 1024) every 2 BLOCK, an MPI_Type_vector
+ *         on both sides, ping-pong: half the round trip, microseconds
+ *         (sizes from BLOCK)
  *
  * Output: lines "METRIC SIZE VALUE" (comment lines start with '#'). Every
  * size ends with an untimed exchange whose data is checked.
@@ -41,25 +46,37 @@
 #define TAG_ACK     12
 #define TAG_CHECK   13
 
-enum { M_LAT = 1, M_BW = 2, M_BIBW = 4, M_MR = 8, M_IDLE = 16, M_RING = 32, M_A2A = 64 };
+enum {
+    M_LAT = 1,
+    M_BW = 2,
+    M_BIBW = 4,
+    M_MR = 8,
+    M_IDLE = 16,
+    M_RING = 32,
+    M_A2A = 64,
+    M_HALO = 128
+};
 #define M_P2P (M_LAT | M_BW | M_BIBW | M_MR)
 
 struct options {
     unsigned metrics;
     size_t min, max;
     int window;
+    int block;    /* halo: bytes per block */
     double scale; /* iteration counts are multiplied by this */
 };
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: mpi_bench [-t METRICS] [-m [MIN:]MAX] [-W WINDOW] [-s SCALE] [-h]\n"
-               "  -t LIST     comma-separated, from lat bw bibw mr idle ring a2a\n"
-               "              (default lat,bw,bibw,mr)\n"
-               "  -m MIN:MAX  sizes: 0 if MIN is 0, then powers of two in [MIN, MAX]\n"
-               "              (default 0:4194304)\n"
-               "  -W WINDOW   messages in flight for bw, bibw, mr (default 64)\n"
-               "  -s SCALE    multiply the iteration counts (default 1)\n");
+    fprintf(f,
+            "usage: mpi_bench [-t METRICS] [-m [MIN:]MAX] [-W WINDOW] [-s SCALE] [-b BLOCK] [-h]\n"
+            "  -t LIST     comma-separated, from lat bw bibw mr idle ring a2a halo\n"
+            "              (default lat,bw,bibw,mr)\n"
+            "  -m MIN:MAX  sizes: 0 if MIN is 0, then powers of two in [MIN, MAX]\n"
+            "              (default 0:4194304)\n"
+            "  -W WINDOW   messages in flight for bw, bibw, mr (default 64)\n"
+            "  -s SCALE    multiply the iteration counts (default 1)\n"
+            "  -b BLOCK    halo: bytes per block of the face (default 1024)\n");
 }
 
 static int parse_size(const char *s, const char *stop, size_t *out)
@@ -79,7 +96,7 @@ static int parse_metrics(const char *s, unsigned *out)
         const char *name;
         unsigned bit;
     } names[] = {{"lat", M_LAT},   {"bw", M_BW},     {"bibw", M_BIBW}, {"mr", M_MR},
-                 {"idle", M_IDLE}, {"ring", M_RING}, {"a2a", M_A2A}};
+                 {"idle", M_IDLE}, {"ring", M_RING}, {"a2a", M_A2A},   {"halo", M_HALO}};
     *out = 0;
     while (*s) {
         size_t n = strcspn(s, ",");
@@ -95,7 +112,7 @@ static int parse_metrics(const char *s, unsigned *out)
 
 static int parse_options(int argc, char **argv, struct options *o, int *help)
 {
-    *o = (struct options){M_P2P, 0, MAX_DEFAULT, 64, 1.0};
+    *o = (struct options){M_P2P, 0, MAX_DEFAULT, 64, 1024, 1.0};
     *help = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -103,7 +120,7 @@ static int parse_options(int argc, char **argv, struct options *o, int *help)
             *help = 1;
             return 0;
         }
-        if (i + 1 >= argc || strlen(a) != 2 || !strchr("tmWs", a[1]) || a[0] != '-') return -1;
+        if (i + 1 >= argc || strlen(a) != 2 || !strchr("tmWsb", a[1]) || a[0] != '-') return -1;
         const char *v = argv[++i];
         char *end;
         switch (a[1]) {
@@ -122,6 +139,10 @@ static int parse_options(int argc, char **argv, struct options *o, int *help)
         case 'W':
             o->window = (int)strtol(v, &end, 10);
             if (*end || o->window < 1 || o->window > 1024) return -1;
+            break;
+        case 'b':
+            o->block = (int)strtol(v, &end, 10);
+            if (*end || o->block < 1 || o->block > (1 << 24)) return -1;
             break;
         case 's':
             o->scale = strtod(v, &end);
@@ -195,6 +216,44 @@ static double run_lat(int rank, size_t size, long iters, void *sbuf, void *rbuf)
         }
     }
     return (MPI_Wtime() - t0) * 1e6 / (2.0 * (double)iters);
+}
+
+/* A halo exchange's face, size bytes in blocks of `block` every 2 blocks
+ * of sbuf and rbuf (2 size bytes each), ping-pong: half the round trip in
+ * microseconds. The last face each rank received is checked, gaps
+ * included. */
+static double run_halo(int rank, size_t size, int block, long iters, unsigned char *sbuf,
+                       unsigned char *rbuf)
+{
+    int peer = 1 - rank;
+    MPI_Datatype face;
+    MPI_Type_vector((int)(size / (size_t)block), block, 2 * block, MPI_BYTE, &face);
+    MPI_Type_commit(&face);
+    for (size_t i = 0; i < 2 * size; i++) sbuf[i] = pattern_byte(size, rank, i);
+    memset(rbuf, 0, 2 * size);
+    long warm = iters / 10 + 1;
+    double t0 = 0;
+    for (long i = 0; i < warm + iters; i++) {
+        if (i == warm) t0 = MPI_Wtime();
+        if (rank == 0) {
+            MPI_Send(sbuf, 1, face, peer, TAG, MPI_COMM_WORLD);
+            MPI_Recv(rbuf, 1, face, peer, TAG, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        } else {
+            MPI_Recv(rbuf, 1, face, peer, TAG, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+            MPI_Send(sbuf, 1, face, peer, TAG, MPI_COMM_WORLD);
+        }
+    }
+    double us = (MPI_Wtime() - t0) * 1e6 / (2.0 * (double)iters);
+    for (size_t i = 0; i < 2 * size; i++) {
+        unsigned char want = (i / (size_t)block) % 2 ? 0 : pattern_byte(size, peer, i);
+        if (rbuf[i] != want) {
+            fprintf(stderr, "mpi_bench: rank %d: halo mismatch at size %zu, byte %zu\n", rank, size,
+                    i);
+            MPI_Abort(MPI_COMM_WORLD, 1);
+        }
+    }
+    MPI_Type_free(&face);
+    return us;
 }
 
 /* Seconds per window, rank 0 sending and rank 1 receiving. */
@@ -355,7 +414,8 @@ int main(int argc, char **argv)
         MPI_Finalize();
         return 0;
     }
-    size_t cap = o.max ? o.max : 1;
+    /* Twice the largest size: a halo face spans that. */
+    size_t cap = o.max ? ((o.metrics & M_HALO) ? 2 : 1) * o.max : 1;
     unsigned char *sbuf = malloc(cap), *rbuf = malloc(cap);
     size_t nreq = 2 * (size_t)(o.window > nranks ? o.window : nranks);
     MPI_Request *reqs = malloc(nreq * sizeof *reqs);
@@ -391,6 +451,10 @@ int main(int argc, char **argv)
                 if (rank == 0) printf("bibw %zu %.2f\n", s, 2.0 * (double)s * o.window / t / 1e6);
             }
             check_size(rank, s, sbuf, rbuf);
+        }
+        if (rank <= 1 && (o.metrics & M_HALO) && s >= (size_t)o.block) {
+            double us = run_halo(rank, s, o.block, lat_iters(s, &o), sbuf, rbuf);
+            if (rank == 0) printf("halo %zu %.3f\n", s, us);
         }
         if (o.metrics & M_RING) {
             long rounds = pattern_rounds(s, 1, &o);
