@@ -6,6 +6,7 @@
 #include "runtime/core/api.h"
 #include "runtime/core/world.h"
 #include "runtime/port/port.h"
+#include "runtime/progress/lock.h"
 #include "runtime/progress/progress.h"
 #include "runtime/progress/request.h"
 #include "runtime/wireup/pmi_client.h"
@@ -89,6 +90,7 @@ int progress_once(void)
 
 FERRY_API void ferry_progress(void)
 {
+    LOCKED();
     if (ferry_w.initialized) progress_once();
 }
 
@@ -117,6 +119,7 @@ static void idle_sleep(int ms)
 
 int progress_wait(int (*done)(void *), void *arg, int timeout_ms)
 {
+    if (lock_on) return lock_wait(done, arg, timeout_ms);
     if (done(arg)) return FERRY_OK;
     for (int i = 0; i < pg.fast_polls; i++) {
         progress_once();
@@ -186,6 +189,7 @@ static int finish(ferry_request_t *req, ferry_status_t *status)
 
 FERRY_API int ferry_wait(ferry_request_t *req, ferry_status_t *status)
 {
+    LOCKED();
     if (!ferry_w.initialized) return FERRY_ERR_NOT_INIT;
     if (!req || !*req) return FERRY_ERR_INVALID;
     progress_wait(req_done, *req, FERRY_FOREVER);
@@ -194,9 +198,30 @@ FERRY_API int ferry_wait(ferry_request_t *req, ferry_status_t *status)
 
 FERRY_API int ferry_test(ferry_request_t *req, int *flag, ferry_status_t *status)
 {
+    LOCKED();
     if (!ferry_w.initialized) return FERRY_ERR_NOT_INIT;
     if (!req || !*req || !flag) return FERRY_ERR_INVALID;
     if (!(*req)->done) progress_once();
     *flag = (*req)->done;
     return *flag ? finish(req, status) : FERRY_OK;
+}
+
+/* For threaded waits (wait_mt.c), which poll under the lock between
+ * sleeps: one sleep on the first transport that can block. One that
+ * progress_wake cannot interrupt sleeps a slice at most. */
+void progress_sleep(int ms)
+{
+    const struct ferry_transport_ops *tp = pg.nsleepers ? pg.sleeper[0] : NULL;
+    if ((!tp || !tp->wake || pg.nsleepers > 1) && ms > SLEEP_SLICE_MS) ms = SLEEP_SLICE_MS;
+    if (tp) {
+        tp->sleep(ms);
+    } else {
+        struct timespec ts = {0, (long)ms * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+}
+
+void progress_wake(void)
+{
+    if (pg.nsleepers && pg.sleeper[0]->wake) pg.sleeper[0]->wake();
 }
