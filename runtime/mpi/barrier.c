@@ -60,5 +60,6 @@ FERRY_API int PMPI_Barrier(MPI_Comm comm)
 #pragma weak MPI_Ibarrier = PMPI_Ibarrier
 FERRY_API int PMPI_Ibarrier(MPI_Comm comm, MPI_Request *req)
 {
+    if (!req) return coll_null_req(comm, "MPI_Ibarrier");
     return barrier(comm, req, "MPI_Ibarrier");
 }

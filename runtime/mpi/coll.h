@@ -57,6 +57,8 @@ static inline int coll_check_op(struct mpi_comm *c, MPI_Op op, const struct mpi_
 int coll_check_counts(struct mpi_comm *c, int n, const int *counts, const int *displs,
                       const char *what, const char *fn);
 int coll_check_req(struct mpi_comm *c, MPI_Request *req, const char *fn);
+/* A nonblocking collective given no place for its request. */
+COLL_COLD int coll_null_req(MPI_Comm comm, const char *fn);
 
 static inline size_t esize(const struct coll_sched *s)
 {

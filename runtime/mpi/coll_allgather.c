@@ -145,6 +145,7 @@ FERRY_API int PMPI_Allgather(const void *sbuf, int scount, MPI_Datatype stype, v
 FERRY_API int PMPI_Iallgather(const void *sbuf, int scount, MPI_Datatype stype, void *rbuf,
                               int rcount, MPI_Datatype rtype, MPI_Comm comm, MPI_Request *req)
 {
+    if (!req) return coll_null_req(comm, "MPI_Iallgather");
     return allgather(sbuf, scount, stype, rbuf, NULL, NULL, rcount, rtype, comm, req,
                      "MPI_Iallgather");
 }
@@ -163,6 +164,7 @@ FERRY_API int PMPI_Iallgatherv(const void *sbuf, int scount, MPI_Datatype stype,
                                const int rcounts[], const int displs[], MPI_Datatype rtype,
                                MPI_Comm comm, MPI_Request *req)
 {
+    if (!req) return coll_null_req(comm, "MPI_Iallgatherv");
     return allgather(sbuf, scount, stype, rbuf, rcounts, displs, 0, rtype, comm, req,
                      "MPI_Iallgatherv");
 }

@@ -248,5 +248,6 @@ FERRY_API int PMPI_Allreduce(const void *sbuf, void *rbuf, int count, MPI_Dataty
 FERRY_API int PMPI_Iallreduce(const void *sbuf, void *rbuf, int count, MPI_Datatype type, MPI_Op op,
                               MPI_Comm comm, MPI_Request *req)
 {
+    if (!req) return coll_null_req(comm, "MPI_Iallreduce");
     return allreduce(sbuf, rbuf, count, type, op, comm, req, "MPI_Iallreduce");
 }

@@ -183,6 +183,7 @@ FERRY_API int PMPI_Alltoall(const void *sbuf, int scount, MPI_Datatype stype, vo
 FERRY_API int PMPI_Ialltoall(const void *sbuf, int scount, MPI_Datatype stype, void *rbuf,
                              int rcount, MPI_Datatype rtype, MPI_Comm comm, MPI_Request *req)
 {
+    if (!req) return coll_null_req(comm, "MPI_Ialltoall");
     struct a2a_args a = {.sbuf = sbuf,
                          .rbuf = rbuf,
                          .scount = scount,
@@ -208,6 +209,7 @@ FERRY_API int PMPI_Ialltoallv(const void *sbuf, const int scounts[], const int s
                               const int rdispls[], MPI_Datatype rtype, MPI_Comm comm,
                               MPI_Request *req)
 {
+    if (!req) return coll_null_req(comm, "MPI_Ialltoallv");
     struct a2a_args a = {sbuf, scounts, sdispls, NULL,  rbuf,  rcounts, rdispls,
                          NULL, 0,       0,       stype, rtype, A2A_V};
     return alltoall(&a, comm, req, "MPI_Ialltoallv");
@@ -230,6 +232,7 @@ FERRY_API int PMPI_Ialltoallw(const void *sbuf, const int scounts[], const int s
                               const int rdispls[], const MPI_Datatype rtypes[], MPI_Comm comm,
                               MPI_Request *req)
 {
+    if (!req) return coll_null_req(comm, "MPI_Ialltoallw");
     struct a2a_args a = {
         sbuf, scounts,           sdispls,           stypes, rbuf, rcounts, rdispls, rtypes, 0,
         0,    MPI_DATATYPE_NULL, MPI_DATATYPE_NULL, A2A_W};

@@ -138,5 +138,6 @@ FERRY_API int PMPI_Bcast(void *buffer, int count, MPI_Datatype type, int root, M
 FERRY_API int PMPI_Ibcast(void *buffer, int count, MPI_Datatype type, int root, MPI_Comm comm,
                           MPI_Request *req)
 {
+    if (!req) return coll_null_req(comm, "MPI_Ibcast");
     return bcast(buffer, count, type, root, comm, req, "MPI_Ibcast");
 }

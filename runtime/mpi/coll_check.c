@@ -45,3 +45,10 @@ int coll_check_req(struct mpi_comm *c, MPI_Request *req, const char *fn)
 {
     return req ? MPI_SUCCESS : mpi_err(c, MPI_ERR_ARG, fn, "null request pointer");
 }
+
+int coll_null_req(MPI_Comm comm, const char *fn)
+{
+    struct mpi_comm *c;
+    int rc = check_comm(comm, fn, &c);
+    return rc ? rc : mpi_err(c, MPI_ERR_ARG, fn, "null request pointer");
+}

@@ -132,6 +132,7 @@ FERRY_API int PMPI_Gather(const void *sbuf, int scount, MPI_Datatype stype, void
 FERRY_API int PMPI_Igather(const void *sbuf, int scount, MPI_Datatype stype, void *rbuf, int rcount,
                            MPI_Datatype rtype, int root, MPI_Comm comm, MPI_Request *req)
 {
+    if (!req) return coll_null_req(comm, "MPI_Igather");
     return gather(sbuf, scount, stype, rbuf, NULL, NULL, rcount, rtype, root, comm, req,
                   "MPI_Igather");
 }
@@ -150,6 +151,7 @@ FERRY_API int PMPI_Igatherv(const void *sbuf, int scount, MPI_Datatype stype, vo
                             const int rcounts[], const int displs[], MPI_Datatype rtype, int root,
                             MPI_Comm comm, MPI_Request *req)
 {
+    if (!req) return coll_null_req(comm, "MPI_Igatherv");
     return gather(sbuf, scount, stype, rbuf, rcounts, displs, 0, rtype, root, comm, req,
                   "MPI_Igatherv");
 }

@@ -119,5 +119,6 @@ FERRY_API int PMPI_Reduce(const void *sbuf, void *rbuf, int count, MPI_Datatype 
 FERRY_API int PMPI_Ireduce(const void *sbuf, void *rbuf, int count, MPI_Datatype type, MPI_Op op,
                            int root, MPI_Comm comm, MPI_Request *req)
 {
+    if (!req) return coll_null_req(comm, "MPI_Ireduce");
     return reduce(sbuf, rbuf, count, type, op, root, comm, req, "MPI_Ireduce");
 }

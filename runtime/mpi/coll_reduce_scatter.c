@@ -107,6 +107,7 @@ FERRY_API int PMPI_Reduce_scatter(const void *sbuf, void *rbuf, const int rcount
 FERRY_API int PMPI_Ireduce_scatter(const void *sbuf, void *rbuf, const int rcounts[],
                                    MPI_Datatype type, MPI_Op op, MPI_Comm comm, MPI_Request *req)
 {
+    if (!req) return coll_null_req(comm, "MPI_Ireduce_scatter");
     struct mpi_comm *c = comm_get(comm);
     if (!rcounts && c) return mpi_err(c, MPI_ERR_ARG, "MPI_Ireduce_scatter", "null counts array");
     return reduce_scatter(sbuf, rbuf, rcounts, 0, type, op, comm, req, "MPI_Ireduce_scatter");
@@ -125,6 +126,7 @@ FERRY_API int PMPI_Ireduce_scatter_block(const void *sbuf, void *rbuf, int rcoun
                                          MPI_Datatype type, MPI_Op op, MPI_Comm comm,
                                          MPI_Request *req)
 {
+    if (!req) return coll_null_req(comm, "MPI_Ireduce_scatter_block");
     return reduce_scatter(sbuf, rbuf, NULL, rcount, type, op, comm, req,
                           "MPI_Ireduce_scatter_block");
 }

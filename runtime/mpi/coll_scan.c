@@ -109,6 +109,7 @@ FERRY_API int PMPI_Scan(const void *sbuf, void *rbuf, int count, MPI_Datatype ty
 FERRY_API int PMPI_Iscan(const void *sbuf, void *rbuf, int count, MPI_Datatype type, MPI_Op op,
                          MPI_Comm comm, MPI_Request *req)
 {
+    if (!req) return coll_null_req(comm, "MPI_Iscan");
     return scan(sbuf, rbuf, count, type, op, comm, req, 0, "MPI_Iscan");
 }
 
@@ -123,5 +124,6 @@ FERRY_API int PMPI_Exscan(const void *sbuf, void *rbuf, int count, MPI_Datatype 
 FERRY_API int PMPI_Iexscan(const void *sbuf, void *rbuf, int count, MPI_Datatype type, MPI_Op op,
                            MPI_Comm comm, MPI_Request *req)
 {
+    if (!req) return coll_null_req(comm, "MPI_Iexscan");
     return scan(sbuf, rbuf, count, type, op, comm, req, 1, "MPI_Iexscan");
 }

@@ -125,6 +125,7 @@ FERRY_API int PMPI_Iscatter(const void *sbuf, int scount, MPI_Datatype stype, vo
                             int rcount, MPI_Datatype rtype, int root, MPI_Comm comm,
                             MPI_Request *req)
 {
+    if (!req) return coll_null_req(comm, "MPI_Iscatter");
     return scatter(sbuf, NULL, NULL, scount, stype, rbuf, rcount, rtype, root, comm, req,
                    "MPI_Iscatter");
 }
@@ -143,6 +144,7 @@ FERRY_API int PMPI_Iscatterv(const void *sbuf, const int scounts[], const int di
                              MPI_Datatype stype, void *rbuf, int rcount, MPI_Datatype rtype,
                              int root, MPI_Comm comm, MPI_Request *req)
 {
+    if (!req) return coll_null_req(comm, "MPI_Iscatterv");
     return scatter(sbuf, scounts, displs, 0, stype, rbuf, rcount, rtype, root, comm, req,
                    "MPI_Iscatterv");
 }

@@ -235,8 +235,12 @@ static int cs_poll(struct mpi_sched *b)
         size_t end = s->rend[s->round];
         if (!s->posted) {
             s->posted = 1;
-            for (size_t i = s->rstart; i < end; i++)
-                if (is_msg(&s->steps[i]) && (s->error = post(s, &s->steps[i]))) break;
+            /* Packing reads only the user's buffers: it runs before the
+             * round's messages, so a round may send what it packs. */
+            for (size_t i = s->rstart; i < end && !s->error; i++)
+                if (s->steps[i].kind == CS_PACK) s->error = local(s, &s->steps[i]);
+            for (size_t i = s->rstart; i < end && !s->error; i++)
+                if (is_msg(&s->steps[i])) s->error = post(s, &s->steps[i]);
             if (s->error) break;
         }
         for (size_t i = s->rstart; i < end; i++)
@@ -249,7 +253,8 @@ static int cs_poll(struct mpi_sched *b)
             }
         }
         for (size_t i = s->rstart; i < end && !s->error; i++)
-            if (!is_msg(&s->steps[i])) s->error = local(s, &s->steps[i]);
+            if (!is_msg(&s->steps[i]) && s->steps[i].kind != CS_PACK)
+                s->error = local(s, &s->steps[i]);
         if (s->error) break;
         s->rstart = end;
         s->round++;

@@ -81,7 +81,8 @@ void cs_reduce(struct coll_sched *s, const void *in, void *inout, size_t count);
 void cs_round(struct coll_sched *s);
 
 /* Packed views of user buffers. cs_in: count elements of t at buf to read,
- * buf itself when contiguous, else a copy packed in the current round.
+ * buf itself when contiguous, else a copy packed at the start of the
+ * current round (before its messages).
  * cs_out: where to write them, buf itself or scratch; cs_out_done then
  * unpacks the scratch into buf in the current round. */
 const void *cs_in(struct coll_sched *s, struct mpi_dtype *t, size_t count, const void *buf);
