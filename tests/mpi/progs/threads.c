@@ -2,7 +2,9 @@
  * more) hammer point-to-point at once, each on a communicator of its own
  * (dup'ed in the main thread, then dup'ed again by each thread, all at
  * once), and then all on MPI_COMM_WORLD told apart by tag. Every payload
- * and the per-source order are checked.
+ * and the per-source order are checked. With THREADS_COLL set, collectives
+ * too, each thread on its communicator (off by default until every
+ * collective entry point holds the big lock).
  *
  * threads [rounds] */
 #include <pthread.h>
@@ -191,6 +193,32 @@ static void run_steps(struct ctx *c, int base_tag)
     }
 }
 
+/* Collectives on the thread's own communicator, all threads at once:
+ * results against values computed here. */
+static void step_coll(struct ctx *c)
+{
+    int p = c->size, me = c->rank, t = c->t;
+    for (int r = 0; r < rounds; r++) {
+        int n = 1 + (r * 37 + t * 11) % 3000, *in = c->sbuf, *out = c->rbuf;
+        for (int i = 0; i < n; i++) in[i] = me * 7 + i + t + r;
+        CHECK_OK(MPI_Allreduce(in, out, n, MPI_INT, MPI_SUM, c->comm));
+        for (int i = 0; i < n; i++) CHECK_INT(out[i], 7 * p * (p - 1) / 2 + p * (i + t + r));
+        int root = r % p;
+        for (int i = 0; i < n; i++) out[i] = me == root ? i * 3 + r : -1;
+        CHECK_OK(MPI_Bcast(out, n, MPI_INT, root, c->comm));
+        for (int i = 0; i < n; i++) CHECK_INT(out[i], i * 3 + r);
+        MPI_Request req;
+        int v = me + t, sum = -1;
+        CHECK_OK(MPI_Iallreduce(&v, &sum, 1, MPI_INT, MPI_MAX, c->comm, &req));
+        int flag = 0;
+        while (!flag) CHECK_OK(MPI_Test(&req, &flag, MPI_STATUS_IGNORE));
+        CHECK_INT(sum, p - 1 + t);
+        CHECK_OK(MPI_Allgather(&v, 1, MPI_INT, out, 1, MPI_INT, c->comm));
+        for (int i = 0; i < p; i++) CHECK_INT(out[i], i + t);
+        CHECK_OK(MPI_Barrier(c->comm));
+    }
+}
+
 static MPI_Comm dups[NTHREADS];
 
 static void *worker(void *arg)
@@ -208,6 +236,9 @@ static void *worker(void *arg)
     c.rbuf = malloc(sizeof(int) * MAXN * (size_t)c.size * K);
     c.next = calloc((size_t)c.size, sizeof *c.next);
     run_steps(&c, 0);
+    /* Until every collective entry point holds the big lock, only on
+     * request. */
+    if (getenv("THREADS_COLL")) step_coll(&c);
     /* All threads on one communicator, told apart by tag. */
     MPI_Comm own = c.comm;
     c.comm = MPI_COMM_WORLD;
