@@ -2,6 +2,7 @@
  * messages, any p), or across nodes: each node's members check in with
  * their leader, the leaders disseminate, the leaders release their nodes. */
 #include "runtime/mpi/coll.h"
+#include "runtime/progress/lock.h"
 
 enum { BA_DISSEMINATION, BA_NODE_AWARE };
 
@@ -54,12 +55,14 @@ static int barrier(MPI_Comm comm, MPI_Request *req, const char *fn)
 #pragma weak MPI_Barrier = PMPI_Barrier
 FERRY_API int PMPI_Barrier(MPI_Comm comm)
 {
+    LOCKED();
     return barrier(comm, NULL, "MPI_Barrier");
 }
 
 #pragma weak MPI_Ibarrier = PMPI_Ibarrier
 FERRY_API int PMPI_Ibarrier(MPI_Comm comm, MPI_Request *req)
 {
+    LOCKED();
     if (!req) return coll_null_req(comm, "MPI_Ibarrier");
     return barrier(comm, req, "MPI_Ibarrier");
 }

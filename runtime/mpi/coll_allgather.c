@@ -4,6 +4,7 @@
  * rotation), or a ring (p-1 rounds of one block: for large blocks).
  * Allgatherv: a ring, every block received straight into place. */
 #include "runtime/mpi/coll.h"
+#include "runtime/progress/lock.h"
 
 enum { AG_RECURSIVE_DOUBLING, AG_BRUCK, AG_RING };
 
@@ -137,6 +138,7 @@ static int allgather(const void *sbuf, int scount, MPI_Datatype stype, void *rbu
 FERRY_API int PMPI_Allgather(const void *sbuf, int scount, MPI_Datatype stype, void *rbuf,
                              int rcount, MPI_Datatype rtype, MPI_Comm comm)
 {
+    LOCKED();
     return allgather(sbuf, scount, stype, rbuf, NULL, NULL, rcount, rtype, comm, NULL,
                      "MPI_Allgather");
 }
@@ -145,6 +147,7 @@ FERRY_API int PMPI_Allgather(const void *sbuf, int scount, MPI_Datatype stype, v
 FERRY_API int PMPI_Iallgather(const void *sbuf, int scount, MPI_Datatype stype, void *rbuf,
                               int rcount, MPI_Datatype rtype, MPI_Comm comm, MPI_Request *req)
 {
+    LOCKED();
     if (!req) return coll_null_req(comm, "MPI_Iallgather");
     return allgather(sbuf, scount, stype, rbuf, NULL, NULL, rcount, rtype, comm, req,
                      "MPI_Iallgather");
@@ -155,6 +158,7 @@ FERRY_API int PMPI_Allgatherv(const void *sbuf, int scount, MPI_Datatype stype, 
                               const int rcounts[], const int displs[], MPI_Datatype rtype,
                               MPI_Comm comm)
 {
+    LOCKED();
     return allgather(sbuf, scount, stype, rbuf, rcounts, displs, 0, rtype, comm, NULL,
                      "MPI_Allgatherv");
 }
@@ -164,6 +168,7 @@ FERRY_API int PMPI_Iallgatherv(const void *sbuf, int scount, MPI_Datatype stype,
                                const int rcounts[], const int displs[], MPI_Datatype rtype,
                                MPI_Comm comm, MPI_Request *req)
 {
+    LOCKED();
     if (!req) return coll_null_req(comm, "MPI_Iallgatherv");
     return allgather(sbuf, scount, stype, rbuf, rcounts, displs, 0, rtype, comm, req,
                      "MPI_Iallgatherv");

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "runtime/mpi/coll.h"
+#include "runtime/progress/lock.h"
 
 enum { AR_RECURSIVE_DOUBLING, AR_RABENSEIFNER, AR_RING, AR_NODE_AWARE };
 
@@ -241,6 +242,7 @@ static int allreduce(const void *sbuf, void *rbuf, int count, MPI_Datatype type,
 FERRY_API int PMPI_Allreduce(const void *sbuf, void *rbuf, int count, MPI_Datatype type, MPI_Op op,
                              MPI_Comm comm)
 {
+    LOCKED();
     return allreduce(sbuf, rbuf, count, type, op, comm, NULL, "MPI_Allreduce");
 }
 
@@ -248,6 +250,7 @@ FERRY_API int PMPI_Allreduce(const void *sbuf, void *rbuf, int count, MPI_Dataty
 FERRY_API int PMPI_Iallreduce(const void *sbuf, void *rbuf, int count, MPI_Datatype type, MPI_Op op,
                               MPI_Comm comm, MPI_Request *req)
 {
+    LOCKED();
     if (!req) return coll_null_req(comm, "MPI_Iallreduce");
     return allreduce(sbuf, rbuf, count, type, op, comm, req, "MPI_Iallreduce");
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "runtime/mpi/coll.h"
+#include "runtime/progress/lock.h"
 
 enum { AA_BRUCK, AA_PAIRWISE, AA_LINEAR };
 enum { A2A_PLAIN, A2A_V, A2A_W };
@@ -170,6 +171,7 @@ static int alltoall(const struct a2a_args *a, MPI_Comm comm, MPI_Request *req, c
 FERRY_API int PMPI_Alltoall(const void *sbuf, int scount, MPI_Datatype stype, void *rbuf,
                             int rcount, MPI_Datatype rtype, MPI_Comm comm)
 {
+    LOCKED();
     struct a2a_args a = {.sbuf = sbuf,
                          .rbuf = rbuf,
                          .scount = scount,
@@ -183,6 +185,7 @@ FERRY_API int PMPI_Alltoall(const void *sbuf, int scount, MPI_Datatype stype, vo
 FERRY_API int PMPI_Ialltoall(const void *sbuf, int scount, MPI_Datatype stype, void *rbuf,
                              int rcount, MPI_Datatype rtype, MPI_Comm comm, MPI_Request *req)
 {
+    LOCKED();
     if (!req) return coll_null_req(comm, "MPI_Ialltoall");
     struct a2a_args a = {.sbuf = sbuf,
                          .rbuf = rbuf,
@@ -198,6 +201,7 @@ FERRY_API int PMPI_Alltoallv(const void *sbuf, const int scounts[], const int sd
                              MPI_Datatype stype, void *rbuf, const int rcounts[],
                              const int rdispls[], MPI_Datatype rtype, MPI_Comm comm)
 {
+    LOCKED();
     struct a2a_args a = {sbuf, scounts, sdispls, NULL,  rbuf,  rcounts, rdispls,
                          NULL, 0,       0,       stype, rtype, A2A_V};
     return alltoall(&a, comm, NULL, "MPI_Alltoallv");
@@ -209,6 +213,7 @@ FERRY_API int PMPI_Ialltoallv(const void *sbuf, const int scounts[], const int s
                               const int rdispls[], MPI_Datatype rtype, MPI_Comm comm,
                               MPI_Request *req)
 {
+    LOCKED();
     if (!req) return coll_null_req(comm, "MPI_Ialltoallv");
     struct a2a_args a = {sbuf, scounts, sdispls, NULL,  rbuf,  rcounts, rdispls,
                          NULL, 0,       0,       stype, rtype, A2A_V};
@@ -220,6 +225,7 @@ FERRY_API int PMPI_Alltoallw(const void *sbuf, const int scounts[], const int sd
                              const MPI_Datatype stypes[], void *rbuf, const int rcounts[],
                              const int rdispls[], const MPI_Datatype rtypes[], MPI_Comm comm)
 {
+    LOCKED();
     struct a2a_args a = {
         sbuf, scounts,           sdispls,           stypes, rbuf, rcounts, rdispls, rtypes, 0,
         0,    MPI_DATATYPE_NULL, MPI_DATATYPE_NULL, A2A_W};
@@ -232,6 +238,7 @@ FERRY_API int PMPI_Ialltoallw(const void *sbuf, const int scounts[], const int s
                               const int rdispls[], const MPI_Datatype rtypes[], MPI_Comm comm,
                               MPI_Request *req)
 {
+    LOCKED();
     if (!req) return coll_null_req(comm, "MPI_Ialltoallw");
     struct a2a_args a = {
         sbuf, scounts,           sdispls,           stypes, rbuf, rcounts, rdispls, rtypes, 0,

@@ -3,6 +3,7 @@
  * root sends each byte about once; across nodes, one message per node and
  * then a tree within each node. */
 #include "runtime/mpi/coll.h"
+#include "runtime/progress/lock.h"
 
 enum { BC_BINOMIAL, BC_SCATTER_ALLGATHER, BC_NODE_AWARE };
 
@@ -131,6 +132,7 @@ static int bcast(void *buffer, int count, MPI_Datatype type, int root, MPI_Comm 
 #pragma weak MPI_Bcast = PMPI_Bcast
 FERRY_API int PMPI_Bcast(void *buffer, int count, MPI_Datatype type, int root, MPI_Comm comm)
 {
+    LOCKED();
     return bcast(buffer, count, type, root, comm, NULL, "MPI_Bcast");
 }
 
@@ -138,6 +140,7 @@ FERRY_API int PMPI_Bcast(void *buffer, int count, MPI_Datatype type, int root, M
 FERRY_API int PMPI_Ibcast(void *buffer, int count, MPI_Datatype type, int root, MPI_Comm comm,
                           MPI_Request *req)
 {
+    LOCKED();
     if (!req) return coll_null_req(comm, "MPI_Ibcast");
     return bcast(buffer, count, type, root, comm, req, "MPI_Ibcast");
 }

@@ -4,6 +4,7 @@
  * block straight into place: fewer copies for large blocks). Gatherv:
  * linear, as every block has its own size and place. */
 #include "runtime/mpi/coll.h"
+#include "runtime/progress/lock.h"
 
 enum { GA_BINOMIAL, GA_LINEAR };
 
@@ -124,6 +125,7 @@ static int gather(const void *sbuf, int scount, MPI_Datatype stype, void *rbuf, 
 FERRY_API int PMPI_Gather(const void *sbuf, int scount, MPI_Datatype stype, void *rbuf, int rcount,
                           MPI_Datatype rtype, int root, MPI_Comm comm)
 {
+    LOCKED();
     return gather(sbuf, scount, stype, rbuf, NULL, NULL, rcount, rtype, root, comm, NULL,
                   "MPI_Gather");
 }
@@ -132,6 +134,7 @@ FERRY_API int PMPI_Gather(const void *sbuf, int scount, MPI_Datatype stype, void
 FERRY_API int PMPI_Igather(const void *sbuf, int scount, MPI_Datatype stype, void *rbuf, int rcount,
                            MPI_Datatype rtype, int root, MPI_Comm comm, MPI_Request *req)
 {
+    LOCKED();
     if (!req) return coll_null_req(comm, "MPI_Igather");
     return gather(sbuf, scount, stype, rbuf, NULL, NULL, rcount, rtype, root, comm, req,
                   "MPI_Igather");
@@ -142,6 +145,7 @@ FERRY_API int PMPI_Gatherv(const void *sbuf, int scount, MPI_Datatype stype, voi
                            const int rcounts[], const int displs[], MPI_Datatype rtype, int root,
                            MPI_Comm comm)
 {
+    LOCKED();
     return gather(sbuf, scount, stype, rbuf, rcounts, displs, 0, rtype, root, comm, NULL,
                   "MPI_Gatherv");
 }
@@ -151,6 +155,7 @@ FERRY_API int PMPI_Igatherv(const void *sbuf, int scount, MPI_Datatype stype, vo
                             const int rcounts[], const int displs[], MPI_Datatype rtype, int root,
                             MPI_Comm comm, MPI_Request *req)
 {
+    LOCKED();
     if (!req) return coll_null_req(comm, "MPI_Igatherv");
     return gather(sbuf, scount, stype, rbuf, rcounts, displs, 0, rtype, root, comm, req,
                   "MPI_Igatherv");

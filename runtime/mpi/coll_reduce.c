@@ -3,6 +3,7 @@
  * operation sees its operands in rank order); across nodes, each node
  * reduces to one member first and those cross the network once. */
 #include "runtime/mpi/coll.h"
+#include "runtime/progress/lock.h"
 
 enum { RE_BINOMIAL, RE_NODE_AWARE };
 
@@ -112,6 +113,7 @@ static int reduce(const void *sbuf, void *rbuf, int count, MPI_Datatype type, MP
 FERRY_API int PMPI_Reduce(const void *sbuf, void *rbuf, int count, MPI_Datatype type, MPI_Op op,
                           int root, MPI_Comm comm)
 {
+    LOCKED();
     return reduce(sbuf, rbuf, count, type, op, root, comm, NULL, "MPI_Reduce");
 }
 
@@ -119,6 +121,7 @@ FERRY_API int PMPI_Reduce(const void *sbuf, void *rbuf, int count, MPI_Datatype 
 FERRY_API int PMPI_Ireduce(const void *sbuf, void *rbuf, int count, MPI_Datatype type, MPI_Op op,
                            int root, MPI_Comm comm, MPI_Request *req)
 {
+    LOCKED();
     if (!req) return coll_null_req(comm, "MPI_Ireduce");
     return reduce(sbuf, rbuf, count, type, op, root, comm, req, "MPI_Ireduce");
 }

@@ -4,6 +4,7 @@
  * p-1 rounds where each rank passes on one segment's partial sum, so each
  * byte crosses each link once. */
 #include "runtime/mpi/coll.h"
+#include "runtime/progress/lock.h"
 
 enum { RS_REDUCE_SCATTERV, RS_RING };
 
@@ -98,6 +99,7 @@ static int reduce_scatter(const void *sbuf, void *rbuf, const int *rcounts, int 
 FERRY_API int PMPI_Reduce_scatter(const void *sbuf, void *rbuf, const int rcounts[],
                                   MPI_Datatype type, MPI_Op op, MPI_Comm comm)
 {
+    LOCKED();
     struct mpi_comm *c = comm_get(comm);
     if (!rcounts && c) return mpi_err(c, MPI_ERR_ARG, "MPI_Reduce_scatter", "null counts array");
     return reduce_scatter(sbuf, rbuf, rcounts, 0, type, op, comm, NULL, "MPI_Reduce_scatter");
@@ -107,6 +109,7 @@ FERRY_API int PMPI_Reduce_scatter(const void *sbuf, void *rbuf, const int rcount
 FERRY_API int PMPI_Ireduce_scatter(const void *sbuf, void *rbuf, const int rcounts[],
                                    MPI_Datatype type, MPI_Op op, MPI_Comm comm, MPI_Request *req)
 {
+    LOCKED();
     if (!req) return coll_null_req(comm, "MPI_Ireduce_scatter");
     struct mpi_comm *c = comm_get(comm);
     if (!rcounts && c) return mpi_err(c, MPI_ERR_ARG, "MPI_Ireduce_scatter", "null counts array");
@@ -117,6 +120,7 @@ FERRY_API int PMPI_Ireduce_scatter(const void *sbuf, void *rbuf, const int rcoun
 FERRY_API int PMPI_Reduce_scatter_block(const void *sbuf, void *rbuf, int rcount, MPI_Datatype type,
                                         MPI_Op op, MPI_Comm comm)
 {
+    LOCKED();
     return reduce_scatter(sbuf, rbuf, NULL, rcount, type, op, comm, NULL,
                           "MPI_Reduce_scatter_block");
 }
@@ -126,6 +130,7 @@ FERRY_API int PMPI_Ireduce_scatter_block(const void *sbuf, void *rbuf, int rcoun
                                          MPI_Datatype type, MPI_Op op, MPI_Comm comm,
                                          MPI_Request *req)
 {
+    LOCKED();
     if (!req) return coll_null_req(comm, "MPI_Ireduce_scatter_block");
     return reduce_scatter(sbuf, rbuf, NULL, rcount, type, op, comm, req,
                           "MPI_Ireduce_scatter_block");

@@ -4,6 +4,7 @@
  * front of its own, so any operation works. Or linear: a chain, each
  * rank's prefix passed to the next (p-1 steps, one message per rank). */
 #include "runtime/mpi/coll.h"
+#include "runtime/progress/lock.h"
 
 enum { SC_RECURSIVE_DOUBLING, SC_LINEAR };
 
@@ -102,6 +103,7 @@ static int scan(const void *sbuf, void *rbuf, int count, MPI_Datatype type, MPI_
 FERRY_API int PMPI_Scan(const void *sbuf, void *rbuf, int count, MPI_Datatype type, MPI_Op op,
                         MPI_Comm comm)
 {
+    LOCKED();
     return scan(sbuf, rbuf, count, type, op, comm, NULL, 0, "MPI_Scan");
 }
 
@@ -109,6 +111,7 @@ FERRY_API int PMPI_Scan(const void *sbuf, void *rbuf, int count, MPI_Datatype ty
 FERRY_API int PMPI_Iscan(const void *sbuf, void *rbuf, int count, MPI_Datatype type, MPI_Op op,
                          MPI_Comm comm, MPI_Request *req)
 {
+    LOCKED();
     if (!req) return coll_null_req(comm, "MPI_Iscan");
     return scan(sbuf, rbuf, count, type, op, comm, req, 0, "MPI_Iscan");
 }
@@ -117,6 +120,7 @@ FERRY_API int PMPI_Iscan(const void *sbuf, void *rbuf, int count, MPI_Datatype t
 FERRY_API int PMPI_Exscan(const void *sbuf, void *rbuf, int count, MPI_Datatype type, MPI_Op op,
                           MPI_Comm comm)
 {
+    LOCKED();
     return scan(sbuf, rbuf, count, type, op, comm, NULL, 1, "MPI_Exscan");
 }
 
@@ -124,6 +128,7 @@ FERRY_API int PMPI_Exscan(const void *sbuf, void *rbuf, int count, MPI_Datatype 
 FERRY_API int PMPI_Iexscan(const void *sbuf, void *rbuf, int count, MPI_Datatype type, MPI_Op op,
                            MPI_Comm comm, MPI_Request *req)
 {
+    LOCKED();
     if (!req) return coll_null_req(comm, "MPI_Iexscan");
     return scan(sbuf, rbuf, count, type, op, comm, req, 1, "MPI_Iexscan");
 }

@@ -3,6 +3,7 @@
  * subtree's blocks in one message and passes the children theirs), or
  * linear; Scatterv: linear. */
 #include "runtime/mpi/coll.h"
+#include "runtime/progress/lock.h"
 
 enum { SC_BINOMIAL, SC_LINEAR };
 
@@ -116,6 +117,7 @@ static int scatter(const void *sbuf, const int *scounts, const int *displs, int 
 FERRY_API int PMPI_Scatter(const void *sbuf, int scount, MPI_Datatype stype, void *rbuf, int rcount,
                            MPI_Datatype rtype, int root, MPI_Comm comm)
 {
+    LOCKED();
     return scatter(sbuf, NULL, NULL, scount, stype, rbuf, rcount, rtype, root, comm, NULL,
                    "MPI_Scatter");
 }
@@ -125,6 +127,7 @@ FERRY_API int PMPI_Iscatter(const void *sbuf, int scount, MPI_Datatype stype, vo
                             int rcount, MPI_Datatype rtype, int root, MPI_Comm comm,
                             MPI_Request *req)
 {
+    LOCKED();
     if (!req) return coll_null_req(comm, "MPI_Iscatter");
     return scatter(sbuf, NULL, NULL, scount, stype, rbuf, rcount, rtype, root, comm, req,
                    "MPI_Iscatter");
@@ -135,6 +138,7 @@ FERRY_API int PMPI_Scatterv(const void *sbuf, const int scounts[], const int dis
                             MPI_Datatype stype, void *rbuf, int rcount, MPI_Datatype rtype,
                             int root, MPI_Comm comm)
 {
+    LOCKED();
     return scatter(sbuf, scounts, displs, 0, stype, rbuf, rcount, rtype, root, comm, NULL,
                    "MPI_Scatterv");
 }
@@ -144,6 +148,7 @@ FERRY_API int PMPI_Iscatterv(const void *sbuf, const int scounts[], const int di
                              MPI_Datatype stype, void *rbuf, int rcount, MPI_Datatype rtype,
                              int root, MPI_Comm comm, MPI_Request *req)
 {
+    LOCKED();
     if (!req) return coll_null_req(comm, "MPI_Iscatterv");
     return scatter(sbuf, scounts, displs, 0, stype, rbuf, rcount, rtype, root, comm, req,
                    "MPI_Iscatterv");

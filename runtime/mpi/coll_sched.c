@@ -1,5 +1,6 @@
 /* The schedule engine: building rounds of steps, advancing them from the
  * background hook, and running a schedule blocking or as a request. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,13 +10,15 @@
 static int cs_poll(struct mpi_sched *b);
 static int cs_finish(struct mpi_sched *b);
 
-static int grow(void **p, size_t *cap, size_t need, size_t each)
+/* Grow an array that may start in the schedule itself (at inl). */
+static int grow(void **p, size_t *cap, size_t need, size_t each, void *inl)
 {
     if (need <= *cap) return 0;
     size_t n = *cap ? *cap * 2 : 8;
     while (n < need) n *= 2;
-    void *q = realloc(*p, n * each);
+    void *q = *p == inl ? malloc(n * each) : realloc(*p, n * each);
     if (!q) return -1;
+    if (*p == inl && inl) memcpy(q, inl, *cap * each);
     *p = q;
     *cap = n;
     return 0;
@@ -23,8 +26,16 @@ static int grow(void **p, size_t *cap, size_t need, size_t each)
 
 struct coll_sched *cs_new(struct mpi_comm *c)
 {
-    struct coll_sched *s = calloc(1, sizeof *s);
+    struct coll_sched *s = malloc(sizeof *s);
     if (!s) return NULL;
+    /* Everything but the inline arrays, which need no clearing. */
+    memset(s, 0, offsetof(struct coll_sched, in_steps));
+    s->steps = s->in_steps;
+    s->cap = sizeof s->in_steps / sizeof s->in_steps[0];
+    s->rend = s->in_rend;
+    s->rcap = sizeof s->in_rend / sizeof s->in_rend[0];
+    s->mem = s->in_mem;
+    s->memcap = sizeof s->in_mem / sizeof s->in_mem[0];
     s->c = c;
     comm_ref(c);
     s->tag = coll_seq_next(c) << 12;
@@ -37,7 +48,7 @@ void *cs_alloc(struct coll_sched *s, size_t len)
 {
     if (s->error) return NULL;
     void *p = malloc(len ? len : 1);
-    if (!p || grow((void **)&s->mem, &s->memcap, s->nmem + 1, sizeof *s->mem)) {
+    if (!p || grow((void **)&s->mem, &s->memcap, s->nmem + 1, sizeof *s->mem, s->in_mem)) {
         free(p);
         s->error = MPI_ERR_NO_MEM;
         return NULL;
@@ -49,7 +60,7 @@ void *cs_alloc(struct coll_sched *s, size_t len)
 void cs_hold(struct coll_sched *s, struct mpi_dtype *t)
 {
     if (s->error || t->predefined) return;
-    if (grow((void **)&s->held, &s->heldcap, s->nheld + 1, sizeof *s->held)) {
+    if (grow((void **)&s->held, &s->heldcap, s->nheld + 1, sizeof *s->held, NULL)) {
         s->error = MPI_ERR_NO_MEM;
         return;
     }
@@ -68,7 +79,7 @@ void cs_set_op(struct coll_sched *s, struct mpi_op *o, struct mpi_dtype *t)
 static struct cs_step *add(struct coll_sched *s, enum cs_kind kind)
 {
     if (s->error) return NULL;
-    if (grow((void **)&s->steps, &s->cap, s->nsteps + 1, sizeof *s->steps)) {
+    if (grow((void **)&s->steps, &s->cap, s->nsteps + 1, sizeof *s->steps, s->in_steps)) {
         s->error = MPI_ERR_NO_MEM;
         return NULL;
     }
@@ -133,7 +144,7 @@ void cs_round(struct coll_sched *s)
     if (s->error) return;
     size_t last = s->nrounds ? s->rend[s->nrounds - 1] : 0;
     if (last == s->nsteps) return; /* nothing since the last round */
-    if (grow((void **)&s->rend, &s->rcap, s->nrounds + 1, sizeof *s->rend)) {
+    if (grow((void **)&s->rend, &s->rcap, s->nrounds + 1, sizeof *s->rend, s->in_rend)) {
         s->error = MPI_ERR_NO_MEM;
         return;
     }
@@ -273,10 +284,10 @@ static void cs_free(struct coll_sched *s)
     for (size_t i = 0; i < s->nheld; i++) dtype_unref(s->held[i]);
     if (s->op) op_unref(s->op);
     comm_unref(s->c);
-    free(s->mem);
+    if (s->mem != s->in_mem) free(s->mem);
     free(s->held);
-    free(s->steps);
-    free(s->rend);
+    if (s->steps != s->in_steps) free(s->steps);
+    if (s->rend != s->in_rend) free(s->rend);
     free(s);
 }
 

@@ -49,6 +49,11 @@ struct coll_sched {
     struct mpi_op *op;     /* referenced; the reduction of CS_REDUCE steps */
     struct mpi_dtype *rdt; /* and its datatype */
     int error;             /* MPI class: building ran out of memory, or a step failed */
+    /* Room for a short collective's arrays, so building one costs a
+     * single allocation. */
+    struct cs_step in_steps[12];
+    size_t in_rend[12];
+    void *in_mem[4];
 };
 
 /* A group of comm ranks an algorithm runs over (a node, the node leaders,

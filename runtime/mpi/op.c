@@ -6,6 +6,7 @@
 
 #include "runtime/mpi/op.h"
 #include "runtime/mpi/op_kernels.h"
+#include "runtime/progress/lock.h"
 
 static struct htab ops;
 static int ops_ready;
@@ -139,6 +140,7 @@ int op_apply(const struct mpi_op *o, struct mpi_dtype *t, const void *in, void *
 #pragma weak MPI_Op_create = PMPI_Op_create
 FERRY_API int PMPI_Op_create(MPI_User_function *fn, int commute, MPI_Op *op)
 {
+    LOCKED();
     static const char *const FN = "MPI_Op_create";
     MPI_CHECK_INIT(FN);
     if (!fn) return mpi_err(NULL, MPI_ERR_ARG, FN, "null user function");
@@ -160,6 +162,7 @@ FERRY_API int PMPI_Op_create(MPI_User_function *fn, int commute, MPI_Op *op)
 #pragma weak MPI_Op_free = PMPI_Op_free
 FERRY_API int PMPI_Op_free(MPI_Op *op)
 {
+    LOCKED();
     static const char *const FN = "MPI_Op_free";
     MPI_CHECK_INIT(FN);
     if (!op) return mpi_err(NULL, MPI_ERR_ARG, FN, "null operation pointer");
@@ -177,6 +180,7 @@ FERRY_API int PMPI_Op_free(MPI_Op *op)
 #pragma weak MPI_Op_commutative = PMPI_Op_commutative
 FERRY_API int PMPI_Op_commutative(MPI_Op op, int *commute)
 {
+    LOCKED();
     static const char *const FN = "MPI_Op_commutative";
     MPI_CHECK_INIT(FN);
     struct mpi_op *o = op_lookup(op);
@@ -202,6 +206,7 @@ FERRY_API MPI_Op PMPI_Op_f2c(MPI_Fint op)
 FERRY_API int PMPI_Reduce_local(const void *in, void *inout, int count, MPI_Datatype type,
                                 MPI_Op op)
 {
+    LOCKED();
     static const char *const FN = "MPI_Reduce_local";
     MPI_CHECK_INIT(FN);
     struct mpi_dtype *t;
