@@ -38,7 +38,7 @@ static void gather_binomial(struct coll_sched *s, int root, const void *mine, ch
 }
 
 static int gather(const void *sbuf, int scount, MPI_Datatype stype, void *rbuf, const int *rcounts,
-                  const int *displs, int rcount, MPI_Datatype rtype, int root, MPI_Comm comm,
+                  const int *displs, int v, int rcount, MPI_Datatype rtype, int root, MPI_Comm comm,
                   MPI_Request *req, const char *fn)
 {
     struct mpi_comm *c;
@@ -52,7 +52,7 @@ static int gather(const void *sbuf, int scount, MPI_Datatype stype, void *rbuf, 
         return rc;
     if (isroot) {
         if ((rc = check_dtype(c, rtype, fn, &rt))) return rc;
-        if (rcounts) {
+        if (v) {
             if ((rc = coll_check_counts(c, c->size, rcounts, displs, "receive", fn))) return rc;
         } else if ((rc = check_count(c, rcount, fn))) {
             return rc;
@@ -74,7 +74,8 @@ static int gather(const void *sbuf, int scount, MPI_Datatype stype, void *rbuf, 
     /* Every rank decides from the block size it knows (the same on all). */
     size_t blk = isroot ? (size_t)rcount * (size_t)rt->size : sblk;
     int alg = coll_forced(CK_GATHER);
-    if (rcounts || n == 1)
+    /* Gatherv's counts matter at the root only: the form decides. */
+    if (v || n == 1)
         alg = GA_LINEAR;
     else if (alg < 0)
         alg = blk >= 8192 ? GA_LINEAR : GA_BINOMIAL;
@@ -126,7 +127,7 @@ FERRY_API int PMPI_Gather(const void *sbuf, int scount, MPI_Datatype stype, void
                           MPI_Datatype rtype, int root, MPI_Comm comm)
 {
     LOCKED();
-    return gather(sbuf, scount, stype, rbuf, NULL, NULL, rcount, rtype, root, comm, NULL,
+    return gather(sbuf, scount, stype, rbuf, NULL, NULL, 0, rcount, rtype, root, comm, NULL,
                   "MPI_Gather");
 }
 
@@ -136,7 +137,7 @@ FERRY_API int PMPI_Igather(const void *sbuf, int scount, MPI_Datatype stype, voi
 {
     LOCKED();
     if (!req) return coll_null_req(comm, "MPI_Igather");
-    return gather(sbuf, scount, stype, rbuf, NULL, NULL, rcount, rtype, root, comm, req,
+    return gather(sbuf, scount, stype, rbuf, NULL, NULL, 0, rcount, rtype, root, comm, req,
                   "MPI_Igather");
 }
 
@@ -146,7 +147,7 @@ FERRY_API int PMPI_Gatherv(const void *sbuf, int scount, MPI_Datatype stype, voi
                            MPI_Comm comm)
 {
     LOCKED();
-    return gather(sbuf, scount, stype, rbuf, rcounts, displs, 0, rtype, root, comm, NULL,
+    return gather(sbuf, scount, stype, rbuf, rcounts, displs, 1, 0, rtype, root, comm, NULL,
                   "MPI_Gatherv");
 }
 
@@ -157,6 +158,6 @@ FERRY_API int PMPI_Igatherv(const void *sbuf, int scount, MPI_Datatype stype, vo
 {
     LOCKED();
     if (!req) return coll_null_req(comm, "MPI_Igatherv");
-    return gather(sbuf, scount, stype, rbuf, rcounts, displs, 0, rtype, root, comm, req,
+    return gather(sbuf, scount, stype, rbuf, rcounts, displs, 1, 0, rtype, root, comm, req,
                   "MPI_Igatherv");
 }

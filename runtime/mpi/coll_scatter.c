@@ -44,7 +44,7 @@ static void scatter_binomial(struct coll_sched *s, int root, const char *all, vo
     cs_round(s);
 }
 
-static int scatter(const void *sbuf, const int *scounts, const int *displs, int scount,
+static int scatter(const void *sbuf, const int *scounts, const int *displs, int v, int scount,
                    MPI_Datatype stype, void *rbuf, int rcount, MPI_Datatype rtype, int root,
                    MPI_Comm comm, MPI_Request *req, const char *fn)
 {
@@ -58,7 +58,7 @@ static int scatter(const void *sbuf, const int *scounts, const int *displs, int 
         return rc;
     if (isroot) {
         if ((rc = check_dtype(c, stype, fn, &st))) return rc;
-        if (scounts) {
+        if (v) {
             if ((rc = coll_check_counts(c, n, scounts, displs, "send", fn))) return rc;
         } else if ((rc = check_count(c, scount, fn))) {
             return rc;
@@ -78,7 +78,8 @@ static int scatter(const void *sbuf, const int *scounts, const int *displs, int 
     size_t blk = isroot ? (size_t)scount * (size_t)st->size : rblk;
     MPI_Aint sext = st ? dt_extent(st) : 0;
     int alg = coll_forced(CK_SCATTER);
-    if (scounts || n == 1)
+    /* Scatterv's counts matter at the root only: the form decides. */
+    if (v || n == 1)
         alg = SC_LINEAR;
     else if (alg < 0)
         alg = blk >= 8192 ? SC_LINEAR : SC_BINOMIAL;
@@ -118,7 +119,7 @@ FERRY_API int PMPI_Scatter(const void *sbuf, int scount, MPI_Datatype stype, voi
                            MPI_Datatype rtype, int root, MPI_Comm comm)
 {
     LOCKED();
-    return scatter(sbuf, NULL, NULL, scount, stype, rbuf, rcount, rtype, root, comm, NULL,
+    return scatter(sbuf, NULL, NULL, 0, scount, stype, rbuf, rcount, rtype, root, comm, NULL,
                    "MPI_Scatter");
 }
 
@@ -129,7 +130,7 @@ FERRY_API int PMPI_Iscatter(const void *sbuf, int scount, MPI_Datatype stype, vo
 {
     LOCKED();
     if (!req) return coll_null_req(comm, "MPI_Iscatter");
-    return scatter(sbuf, NULL, NULL, scount, stype, rbuf, rcount, rtype, root, comm, req,
+    return scatter(sbuf, NULL, NULL, 0, scount, stype, rbuf, rcount, rtype, root, comm, req,
                    "MPI_Iscatter");
 }
 
@@ -139,7 +140,7 @@ FERRY_API int PMPI_Scatterv(const void *sbuf, const int scounts[], const int dis
                             int root, MPI_Comm comm)
 {
     LOCKED();
-    return scatter(sbuf, scounts, displs, 0, stype, rbuf, rcount, rtype, root, comm, NULL,
+    return scatter(sbuf, scounts, displs, 1, 0, stype, rbuf, rcount, rtype, root, comm, NULL,
                    "MPI_Scatterv");
 }
 
@@ -150,6 +151,6 @@ FERRY_API int PMPI_Iscatterv(const void *sbuf, const int scounts[], const int di
 {
     LOCKED();
     if (!req) return coll_null_req(comm, "MPI_Iscatterv");
-    return scatter(sbuf, scounts, displs, 0, stype, rbuf, rcount, rtype, root, comm, req,
+    return scatter(sbuf, scounts, displs, 1, 0, stype, rbuf, rcount, rtype, root, comm, req,
                    "MPI_Iscatterv");
 }

@@ -449,7 +449,9 @@ static void test_movement(MPI_Comm comm, MPI_Datatype t)
             /* Gatherv */
             for (int i = 0; i < cnt[r]; i++) *at(t, a, (size_t)i) = dval(r, root, i);
             SET(vb, vt, -1);
-            COLL(Gatherv, Igatherv, a, cnt[r], t, vb, cnt, dsp, t, root, comm);
+            /* The counts matter at the root only: the others pass none. */
+            COLL(Gatherv, Igatherv, a, cnt[r], t, vb, r == root ? cnt : NULL,
+                 r == root ? dsp : NULL, t, root, comm);
             if (r == root)
                 for (int q = 0; q < p; q++) {
                     for (int i = 0; i < cnt[q]; i++)
@@ -473,7 +475,8 @@ static void test_movement(MPI_Comm comm, MPI_Datatype t)
                     for (int i = 0; i < cnt[q]; i++)
                         *at(t, va, (size_t)(dsp[q] + i)) = dval(root, q, i);
             SET(a, n, -1);
-            COLL(Scatterv, Iscatterv, va, cnt, dsp, t, a, cnt[r], t, root, comm);
+            COLL(Scatterv, Iscatterv, va, r == root ? cnt : NULL, r == root ? dsp : NULL, t, a,
+                 cnt[r], t, root, comm);
             for (int i = 0; i < cnt[r]; i++) CHECK_INT(*at(t, a, (size_t)i), dval(root, r, i));
             if (cnt[r] < n) CHECK_INT(*at(t, a, (size_t)cnt[r]), -1);
         }
