@@ -65,6 +65,13 @@ static inline size_t esize(const struct coll_sched *s)
     return (size_t)s->rdt->size;
 }
 
+/* Elements [lo(i), lo(i+1)) of count split into nb near-equal blocks. */
+static inline size_t coll_blk_lo(size_t count, int nb, int i)
+{
+    size_t q = count / (size_t)nb, r = count % (size_t)nb;
+    return q * (size_t)i + ((size_t)i < r ? (size_t)i : r);
+}
+
 /* Shared algorithms, over group g (indices are group members). */
 void alg_bcast_binomial(struct coll_sched *s, const struct cs_grp *g, int root, void *buf,
                         size_t len);

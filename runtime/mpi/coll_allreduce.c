@@ -83,13 +83,6 @@ void alg_allreduce_rd(struct coll_sched *s, const struct cs_grp *g, void *buf, s
     fold_end(s, g, &f, buf, count);
 }
 
-/* Block i of pof2 blocks: elements [lo(i), lo(i+1)). */
-static size_t blk_lo(size_t count, int nb, int i)
-{
-    return count / (size_t)nb * (size_t)i +
-           ((size_t)i < count % (size_t)nb ? (size_t)i : count % (size_t)nb);
-}
-
 static void allreduce_rabenseifner(struct coll_sched *s, void *vbuf, size_t count)
 {
     struct mpi_comm *c = s->c;
@@ -104,8 +97,8 @@ static void allreduce_rabenseifner(struct coll_sched *s, void *vbuf, size_t coun
             int np = f.newrank ^ mask, peer = fold_peer(&f, np), mid = lo + (hi - lo) / 2;
             int klo = f.newrank < np ? lo : mid, khi = f.newrank < np ? mid : hi;
             int glo = f.newrank < np ? mid : lo, ghi = f.newrank < np ? hi : mid;
-            size_t a = blk_lo(count, f.pof2, klo), b = blk_lo(count, f.pof2, khi);
-            size_t ga = blk_lo(count, f.pof2, glo), gb = blk_lo(count, f.pof2, ghi);
+            size_t a = coll_blk_lo(count, f.pof2, klo), b = coll_blk_lo(count, f.pof2, khi);
+            size_t ga = coll_blk_lo(count, f.pof2, glo), gb = coll_blk_lo(count, f.pof2, ghi);
             cs_send(s, peer, buf + ga * es, (gb - ga) * es);
             cs_recv(s, peer, tmp + a * es, (b - a) * es);
             cs_reduce(s, tmp + a * es, buf + a * es, b - a);
@@ -119,8 +112,8 @@ static void allreduce_rabenseifner(struct coll_sched *s, void *vbuf, size_t coun
         for (int mask = 1, k = steps - 1; mask < f.pof2; mask <<= 1, k--) {
             int np = f.newrank ^ mask, peer = fold_peer(&f, np);
             int plo = lo == los[k] ? hi : los[k], phi = lo == los[k] ? his[k] : lo;
-            size_t a = blk_lo(count, f.pof2, lo), b = blk_lo(count, f.pof2, hi);
-            size_t pa = blk_lo(count, f.pof2, plo), pb = blk_lo(count, f.pof2, phi);
+            size_t a = coll_blk_lo(count, f.pof2, lo), b = coll_blk_lo(count, f.pof2, hi);
+            size_t pa = coll_blk_lo(count, f.pof2, plo), pb = coll_blk_lo(count, f.pof2, phi);
             cs_send(s, peer, buf + a * es, (b - a) * es);
             cs_recv(s, peer, buf + pa * es, (pb - pa) * es);
             cs_round(s);
@@ -138,7 +131,7 @@ static void allreduce_ring(struct coll_sched *s, void *vbuf, size_t count)
     int n = c->size, me = c->rank, next = (me + 1) % n, prev = (me - 1 + n) % n;
     size_t es = esize(s);
     char *buf = vbuf, *tmp = cs_alloc(s, (count / (size_t)n + 1) * es);
-#define LO(i)  blk_lo(count, n, (i))
+#define LO(i)  coll_blk_lo(count, n, (i))
 #define CNT(i) (LO((i) + 1) - LO(i))
     for (int i = 0; i < n - 1; i++) {
         int so = (me - i + n) % n, ri = (me - i - 1 + n) % n;

@@ -5,7 +5,7 @@
 #include "runtime/mpi/coll.h"
 #include "runtime/progress/lock.h"
 
-enum { RE_BINOMIAL, RE_NODE_AWARE };
+enum { RE_BINOMIAL, RE_NODE_AWARE, RE_RING };
 
 /* Member rel (relative to the tree's root) combines its own elements with
  * its children's partial results, which cover the members right after it:
@@ -70,6 +70,40 @@ static void reduce_node_aware(struct coll_sched *s, int root, const void *mine, 
     }
 }
 
+/* Large vectors, commutative operation: a ring reduce-scatter (p-1
+ * rounds, each rank combining 1/p of the vector per round, all at once),
+ * then every rank sends its finished 1/p to the root. */
+static void reduce_ring(struct coll_sched *s, int root, const void *mine, void *out, size_t count)
+{
+    int n = s->c->size, me = s->c->rank, next = (me + 1) % n, prev = (me - 1 + n) % n;
+    size_t es = esize(s);
+    char *w = cs_alloc(s, count * es), *tmp = cs_alloc(s, (count / (size_t)n + 1) * es);
+    if (!w || !tmp) return;
+    cs_copy(s, w, mine, count * es);
+    cs_round(s);
+#define LO(i)  coll_blk_lo(count, n, (i))
+#define CNT(i) (LO((i) + 1) - LO(i))
+    for (int i = 0; i < n - 1; i++) {
+        int so = (me - i + n) % n, ri = (me - i - 1 + n) % n;
+        cs_send(s, next, w + LO(so) * es, CNT(so) * es);
+        cs_recv(s, prev, tmp, CNT(ri) * es);
+        cs_reduce(s, tmp, w + LO(ri) * es, CNT(ri));
+        cs_round(s);
+    }
+    /* Rank r now holds block r+1 complete. */
+    int mineblk = (me + 1) % n;
+    if (me != root) {
+        cs_send(s, root, w + LO(mineblk) * es, CNT(mineblk) * es);
+    } else {
+        cs_copy(s, (char *)out + LO(mineblk) * es, w + LO(mineblk) * es, CNT(mineblk) * es);
+        for (int r = 0; r < n; r++)
+            if (r != me) cs_recv(s, r, (char *)out + LO((r + 1) % n) * es, CNT((r + 1) % n) * es);
+    }
+    cs_round(s);
+#undef LO
+#undef CNT
+}
+
 static int reduce(const void *sbuf, void *rbuf, int count, MPI_Datatype type, MPI_Op op, int root,
                   MPI_Comm comm, MPI_Request *req, const char *fn)
 {
@@ -96,9 +130,16 @@ static int reduce(const void *sbuf, void *rbuf, int count, MPI_Datatype type, MP
         void *out = isroot ? cs_out(s, t, n, rbuf) : NULL;
         cs_round(s);
         int alg = coll_forced(CK_REDUCE);
-        if (alg < 0 || alg > RE_NODE_AWARE)
-            alg = coll_multinode(c) && o->commute ? RE_NODE_AWARE : RE_BINOMIAL;
-        if (alg == RE_NODE_AWARE && o->commute) {
+        /* The ring splits the vector in p blocks: a commutative operation
+         * and at least p elements. */
+        if (alg == RE_RING && (!o->commute || n < (size_t)c->size)) alg = -1;
+        if (alg < 0)
+            alg = coll_multinode(c) && o->commute                                   ? RE_NODE_AWARE
+                  : o->commute && n >= (size_t)c->size && n * t->size >= 256 * 1024 ? RE_RING
+                                                                                    : RE_BINOMIAL;
+        if (alg == RE_RING && c->size > 1) {
+            reduce_ring(s, root, mine, out, n);
+        } else if (alg == RE_NODE_AWARE && o->commute) {
             reduce_node_aware(s, root, mine, out, n);
         } else {
             struct cs_grp g = {c->size, c->rank, NULL};

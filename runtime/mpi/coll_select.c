@@ -17,7 +17,7 @@ struct kind_names {
 static const struct kind_names kinds[CK_N] = {
     [CK_BARRIER] = {"FERRY_COLL_BARRIER", {"dissemination", "node_aware"}},
     [CK_BCAST] = {"FERRY_COLL_BCAST", {"binomial", "scatter_allgather", "node_aware"}},
-    [CK_REDUCE] = {"FERRY_COLL_REDUCE", {"binomial", "node_aware"}},
+    [CK_REDUCE] = {"FERRY_COLL_REDUCE", {"binomial", "node_aware", "ring"}},
     [CK_ALLREDUCE] = {"FERRY_COLL_ALLREDUCE",
                       {"recursive_doubling", "rabenseifner", "ring", "node_aware"}},
     [CK_GATHER] = {"FERRY_COLL_GATHER", {"binomial", "linear"}},
