@@ -2,9 +2,8 @@
  * more) hammer point-to-point at once, each on a communicator of its own
  * (dup'ed in the main thread, then dup'ed again by each thread, all at
  * once), and then all on MPI_COMM_WORLD told apart by tag. Every payload
- * and the per-source order are checked. With THREADS_COLL set, collectives
- * too, each thread on its communicator (off by default until every
- * collective entry point holds the big lock).
+ * and the per-source order are checked. Between the two, collectives, each
+ * thread on its own communicator, all at once, results checked.
  *
  * threads [rounds] */
 #include <pthread.h>
@@ -236,9 +235,7 @@ static void *worker(void *arg)
     c.rbuf = malloc(sizeof(int) * MAXN * (size_t)c.size * K);
     c.next = calloc((size_t)c.size, sizeof *c.next);
     run_steps(&c, 0);
-    /* Until every collective entry point holds the big lock, only on
-     * request. */
-    if (getenv("THREADS_COLL")) step_coll(&c);
+    step_coll(&c);
     /* All threads on one communicator, told apart by tag. */
     MPI_Comm own = c.comm;
     c.comm = MPI_COMM_WORLD;
