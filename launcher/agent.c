@@ -568,7 +568,8 @@ static int start(struct agent *a, const char *secret, struct spawn_spec *sp,
     size_t seg;
     int rc = shm_segment_create(n, &sp->shm_fd, &seg);
     if (rc) {
-        report(a, "cannot create the node's shared segment for %d ranks (error %d)", n, rc);
+        report(a, "cannot create the node's shared segment for %d ranks: %s", n,
+               shm_segment_error());
         return -1;
     }
     sp->bind = *plan;

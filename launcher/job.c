@@ -733,8 +733,8 @@ int job_run(struct job_config *cfg)
     if (nlocal) {
         int rc = shm_segment_create(nlocal, &shm_fd, &seg_size);
         if (rc != 0) {
-            ferry_report("cannot create the node's shared segment for %d ranks (error %d)", nlocal,
-                         rc);
+            ferry_report("cannot create the node's shared segment for %d ranks: %s", nlocal,
+                         shm_segment_error());
             job_free(&j);
             return 1;
         }

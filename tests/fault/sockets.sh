@@ -46,13 +46,14 @@ knock_all() {
     echo $((n + 20))
 }
 
-# expect_logged_once WHO N: N refusals by WHO on stderr, none twice.
+# expect_logged_once WHO N: exactly N refusals by WHO on stderr, one per
+# attempt.
 expect_logged_once() {
-    local who=$1 n=$2 got uniq
+    local who=$1 n=$2 got
+    # (Not told apart by the stranger's port: the kernel may reuse a port
+    # on loopback while the last connection from it is in TIME_WAIT.)
     got=$(grep -c "^$who: refused a launcher connection from 127.0.0.1:[0-9]*: " "$ERR")
-    uniq=$(grep "^$who: refused a launcher connection from " "$ERR" | sed 's/: [^:]*$//' | sort -u | wc -l)
     [ "$got" -eq "$n" ] || fail "$got refusals by $who logged for $n attempts"
-    [ "$uniq" -eq "$n" ] || fail "some of the $n attempts on $who logged more than once"
     grep -q "^$who: refused .*: wrong secret$" "$ERR" || fail "no wrong secret logged by $who"
     grep -q "^$who: refused .*: a malformed message" "$ERR" || fail "no malformed message logged by $who"
 }

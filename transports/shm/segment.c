@@ -1,10 +1,13 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "include/ferry.h"
@@ -24,16 +27,67 @@ static size_t heap_bytes(int nlocal)
     return pairs * (shm_ring_bytes(SHM_RING_CELLS) + SHM_STAGE_BYTES) + ((size_t)64 << 20);
 }
 
+/* Why the last creation failed, for the caller's message. */
+static char seg_why[256];
+
+const char *shm_segment_error(void)
+{
+    return seg_why[0] ? seg_why : "no error";
+}
+
+static int failed(int rc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int failed(int rc, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(seg_why, sizeof seg_why, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+/* How many bytes the file system under fd can still hold: a sized tmpfs
+ * (/dev/shm) says so; a memfd's is unbounded, so the node's memory. */
+static size_t room_for(int fd)
+{
+    struct statfs sf;
+    if (fstatfs(fd, &sf) == 0 && sf.f_blocks > 0) return (size_t)sf.f_bavail * (size_t)sf.f_bsize;
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    return pages > 0 && page > 0 ? (size_t)pages * (size_t)page : SIZE_MAX;
+}
+
+#define MIB ((size_t)1 << 20)
+
 /* The shared heap for out-of-line memory: FERRY_SHM_HEAP_MB in the
- * launcher's environment, 4 GiB by default (sparse: untouched pages cost
- * nothing). */
-static size_t mem_bytes(void)
+ * launcher's environment, else 4 GiB or half the room left, the smaller
+ * (sparse: untouched pages cost nothing). A heap the node cannot hold is
+ * an error now, not a SIGBUS when a rank first touches it. */
+static int mem_bytes(size_t fixed, size_t room, size_t *out)
 {
     const char *s = getenv("FERRY_SHM_HEAP_MB");
+    if (!s || !*s) {
+        size_t half = room > fixed ? (room - fixed) / 2 / MIB * MIB : 0;
+        *out = half < ((size_t)4096 << 20) ? half : (size_t)4096 << 20;
+        if (*out < MIB)
+            return failed(FERRY_ERR_NOMEM,
+                          "the node's shared memory has room for %zu MiB, too little for the "
+                          "segment's %zu MiB and a heap",
+                          room / MIB, fixed / MIB);
+        return FERRY_OK;
+    }
     char *end;
-    unsigned long long mb = s ? strtoull(s, &end, 10) : 4096;
-    if (!s || *end || mb < 1 || mb > (1ULL << 24)) mb = 4096;
-    return (size_t)mb << 20;
+    errno = 0;
+    unsigned long long mb = strtoull(s, &end, 10);
+    if (errno || *end || *s == '-' || mb < 1 || mb > (1ULL << 24))
+        return failed(FERRY_ERR_INVALID,
+                      "FERRY_SHM_HEAP_MB='%.32s' is not a number of MiB from 1 to %llu", s,
+                      1ULL << 24);
+    *out = (size_t)mb * MIB;
+    if (fixed + *out > room)
+        return failed(FERRY_ERR_NOMEM,
+                      "FERRY_SHM_HEAP_MB=%llu is more than the node's shared memory can hold "
+                      "(%zu MiB, of which the segment's control data and rings take %zu MiB)",
+                      mb, room / MIB, fixed / MIB);
+    return FERRY_OK;
 }
 
 /* Lay out and initialise a segment for nlocal ranks in the empty file fd. */
@@ -43,11 +97,27 @@ static int init_segment(int fd, int nlocal, size_t *size_out)
     size_t dir_off = ALIGN_UP(ctl_off + (size_t)nlocal * sizeof(struct shm_ctl), 4096);
     size_t heap_off = ALIGN_UP(dir_off + (size_t)nlocal * nlocal * sizeof(uint64_t), 4096);
     size_t mem_off = ALIGN_UP(heap_off + heap_bytes(nlocal), 4096);
-    size_t size = mem_off + mem_bytes();
+    /* Rings are sized for every pair, but only pairs that talk take room:
+     * weighed against the room are the control data and a ring per rank. */
+    size_t fixed = heap_off + (size_t)nlocal * shm_ring_bytes(SHM_RING_CELLS), heap = 0;
+    int rc = mem_bytes(fixed, room_for(fd), &heap);
+    if (rc) return rc;
+    size_t size = mem_off + heap;
 
-    if (ftruncate(fd, (off_t)size) != 0) return FERRY_ERR_NOMEM;
+    if (ftruncate(fd, (off_t)size) != 0)
+        return failed(FERRY_ERR_NOMEM, "cannot size the segment to %zu MiB: %s", size / MIB,
+                      strerror(errno));
+    /* Every rank touches the control data from the start: its pages are
+     * made now, so a node without room says so here. */
+    rc = posix_fallocate(fd, 0, (off_t)heap_off);
+    if (rc != 0)
+        return failed(FERRY_ERR_NOMEM,
+                      "the node's shared memory cannot hold the segment's %zu KiB of control "
+                      "data for %d ranks: %s",
+                      heap_off >> 10, nlocal, strerror(rc));
     void *base = mmap(NULL, heap_off, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    if (base == MAP_FAILED) return FERRY_ERR_NOMEM;
+    if (base == MAP_FAILED)
+        return failed(FERRY_ERR_NOMEM, "cannot map the segment: %s", strerror(errno));
     struct shm_seg_hdr *h = base;
     h->version = SHM_VERSION;
     h->nlocal = (uint32_t)nlocal;
@@ -61,9 +131,11 @@ static int init_segment(int fd, int nlocal, size_t *size_out)
     /* Initialising touches only the heap's first and last pages. */
     void *mem = mmap(NULL, h->mem_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)mem_off);
     if (mem == MAP_FAILED || memheap_init(mem, h->mem_size) != FERRY_OK) {
+        int e = errno;
         if (mem != MAP_FAILED) munmap(mem, h->mem_size);
         munmap(base, heap_off);
-        return FERRY_ERR_NOMEM;
+        return failed(FERRY_ERR_NOMEM, "cannot map the segment's %zu MiB heap: %s",
+                      h->mem_size / MIB, mem == MAP_FAILED ? strerror(e) : "cannot set it up");
     }
     munmap(mem, h->mem_size);
     /* The magic last: a segment with it is complete. */
@@ -76,9 +148,12 @@ static int init_segment(int fd, int nlocal, size_t *size_out)
 
 int shm_segment_create(int nlocal, int *fd_out, size_t *size_out)
 {
-    if (nlocal < 1 || nlocal > SHM_MAX_LOCAL) return FERRY_ERR_INVALID;
+    seg_why[0] = '\0';
+    if (nlocal < 1 || nlocal > SHM_MAX_LOCAL)
+        return failed(FERRY_ERR_INVALID, "%d ranks on one node (at most %d)", nlocal,
+                      SHM_MAX_LOCAL);
     int fd = memfd_create("ferry-shm", 0); /* no MFD_CLOEXEC: ranks inherit it */
-    if (fd < 0) return FERRY_ERR_NOMEM;
+    if (fd < 0) return failed(FERRY_ERR_NOMEM, "memfd_create: %s", strerror(errno));
     int rc = init_segment(fd, nlocal, size_out);
     if (rc) {
         close(fd);
@@ -102,6 +177,7 @@ static int complete(int fd)
 
 int shm_segment_open_named(const char *name, int nlocal, int timeout_ms, int *fd_out)
 {
+    seg_why[0] = '\0';
     if (nlocal < 1 || nlocal > SHM_MAX_LOCAL) return FERRY_ERR_INVALID;
     int fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd >= 0) {
@@ -114,7 +190,7 @@ int shm_segment_open_named(const char *name, int nlocal, int timeout_ms, int *fd
         *fd_out = fd;
         return FERRY_OK;
     }
-    if (errno != EEXIST) return FERRY_ERR_NOMEM;
+    if (errno != EEXIST) return failed(FERRY_ERR_NOMEM, "shm_open %s: %s", name, strerror(errno));
     /* Another local rank made it: wait until it is complete. */
     for (int waited = 0;; waited++) {
         fd = shm_open(name, O_RDWR | O_CLOEXEC, 0);
@@ -133,6 +209,10 @@ uint64_t shm_heap_alloc(void *base, size_t bytes)
     struct shm_seg_hdr *h = base;
     uint64_t want = ALIGN_UP(bytes, 4096);
     uint64_t off = atomic_fetch_add(&h->heap_top, want);
-    if (off + want > h->size) return 0;
+    /* Rings end where the out-of-line heap begins. */
+    if (off + want > h->mem_off) return 0;
+    /* Make the pages now: on a node out of shared memory this fails here,
+     * where the caller can say so, instead of a SIGBUS on first touch. */
+    if (madvise((char *)base + off, want, MADV_POPULATE_WRITE) != 0 && errno != EINVAL) return 0;
     return off;
 }

@@ -12,6 +12,10 @@
  * memfd without close-on-exec, ready to be inherited. */
 int shm_segment_create(int nlocal, int *fd, size_t *size);
 
+/* Why the last shm_segment_create or shm_segment_open_named of this
+ * process failed, in words. */
+const char *shm_segment_error(void);
+
 /* The named fallback, for ranks that inherited no segment: every rank of
  * the node calls this with the same name (in /dev/shm); the first to
  * arrive creates and initialises the segment, the others wait (up to

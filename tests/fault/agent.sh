@@ -1,0 +1,80 @@
+#!/bin/sh
+# kill -9 a node agent (ferryd) of a job over network-namespace hosts:
+# the agent in the middle of a launch chain (fan-out 1: ferryrun on host 1
+# starts host 2's agent, which starts host 3's). ferryrun names the lost
+# host and exits 1 within seconds; the ranks of the killed agent and the
+# agent below it (cut off from the job) and its ranks all end; nothing is
+# left on any host, nothing in /dev/shm. Needs root and ip; skips
+# otherwise. The namespaces go away whatever happens.
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+. "$top_srcdir/tests/multinode/lib.sh"
+
+if [ "$(id -u)" -ne 0 ] || ! command -v ip >/dev/null 2>&1; then
+    echo "SKIP $TEST_NAME: needs root and ip (iproute2) to make network namespaces"
+    exit 77
+fi
+PFX="ffault$$-"
+NET=10.77.0
+HOSTS="1 2 3"
+cleanup() {
+    for h in $HOSTS sw; do ip netns del "$PFX$h" 2>/dev/null; done
+    rm -f "$OUT" "$ERR"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+ip netns add "${PFX}sw" || { echo "SKIP $TEST_NAME: cannot make network namespaces here"; exit 77; }
+ip -n "${PFX}sw" link add br0 type bridge && ip -n "${PFX}sw" link set br0 up ||
+    fail "cannot make the bridge"
+for h in $HOSTS; do
+    ns="$PFX$h"
+    ip netns add "$ns" &&
+        ip link add eth0 netns "$ns" type veth peer name "p$h" netns "${PFX}sw" &&
+        ip -n "$ns" addr add "$NET.$h/24" dev eth0 &&
+        ip -n "$ns" link set eth0 up &&
+        ip -n "$ns" link set lo up &&
+        ip -n "${PFX}sw" link set "p$h" master br0 &&
+        ip -n "${PFX}sw" link set "p$h" up || fail "cannot set up host $h"
+done
+L="--launcher-exec=$MNDIR/netns-exec.sh $PFX"
+EXIT_CODE="$PROGS/exit_code"
+
+# agent_on HOST: the pid of our ferryd running in host HOST's namespace.
+agent_on() {
+    local i pid
+    for i in $(seq 100); do
+        for pid in $(ip netns pids "$PFX$1"); do
+            tagged_procs "$FERRYD" | grep -qx "$pid" && { echo "$pid"; return 0; }
+        done
+        sleep 0.1
+    done
+    return 1
+}
+
+shm_snapshot
+ip netns exec "${PFX}1" "$FERRYRUN" --host "$NET.1,$NET.2:2,$NET.3:2" --launch-fanout 1 "$L" \
+    "$EXIT_CODE" sleep >"$OUT" 2>"$ERR" &
+pid=$!
+i=0
+while [ "$(grep -c 'ready$' "$OUT")" -lt 5 ]; do
+    i=$((i + 1))
+    [ "$i" -lt 300 ] || { kill -KILL "$pid"; fail "ranks not ready"; }
+    sleep 0.1
+done
+agent=$(agent_on 2) || { kill -KILL "$pid"; fail "no agent on host 2"; }
+agent_on 3 >/dev/null || { kill -KILL "$pid"; fail "no agent on host 3"; }
+mark
+kill -KILL "$agent"
+RC=0
+wait "$pid" || RC=$?
+[ "$(elapsed_ms)" -lt 10000 ] || fail "losing an agent took $(elapsed_ms) ms to end the job"
+expect_rc 1
+expect_err "^ferryrun: lost the agent on host $NET.2 (4 ranks not ended): "
+# Host 3's agent and ranks end on their own once cut off from the job.
+for i in $(seq 50); do
+    [ -n "$(tagged_procs "$(prog_re "$EXIT_CODE")")$(tagged_procs "$FERRYD")" ] || break
+    sleep 0.2
+done
+expect_no_leftovers "$(prog_re "$EXIT_CODE")"
+expect_no_leftovers "$FERRYD"
+expect_shm_unchanged
+exit 0
