@@ -31,7 +31,9 @@
 # is slower). Start-up runs, two ranks per host, a Ferry program that does
 # little more than ferry_init and ferry_finalize (ferry_pingpong with one
 # 0-byte exchange), and /bin/true; ferryrun starts agents through the
-# namespaces as it would through ssh.
+# namespaces as it would through ssh. Open MPI's mpirun runs the same two
+# (its pingpong with one 0-byte exchange, and /bin/true), its daemons
+# started the same way.
 set -eu
 
 usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; }
@@ -126,14 +128,23 @@ fi_once() {
     awk 'NR > 1 && NF >= 8 { print $7, $6 }' "$out" | head -n 1
 }
 
+# ompi_run HOSTS PROG ARGS...: Open MPI's mpirun over its TCP transport,
+# one rank per slot of HOSTS ("a:2,b:2"), remote daemons through the
+# namespaces as ssh would start them.
+ompi_run() {
+    local hosts=$1 np
+    shift
+    np=$(echo "$hosts" | tr ',' '\n' | awk -F: '{ n += NF > 1 ? $2 : 1 } END { print n }')
+    on 1 mpirun.openmpi --allow-run-as-root --oversubscribe -np "$np" --host "$hosts" \
+        --mca plm_rsh_agent "$tmp/ompi-exec $PFX" --mca pml ob1 --mca btl tcp,self \
+        --mca btl_tcp_if_include eth0 --mca oob_tcp_if_include eth0 "$@"
+}
+
 # One Open MPI pingpong (btl tcp) at one size: "lat bw".
 ompi_once() {
     local s=$1 n out=$tmp/ompi.out
     n=$(iters_for "$s")
-    on 1 mpirun.openmpi --allow-run-as-root -np 2 --host "$NET.1,$NET.2" \
-        --mca plm_rsh_agent "$tmp/ompi-exec $PFX" --mca pml ob1 --mca btl tcp,self \
-        --mca btl_tcp_if_include eth0 --mca oob_tcp_if_include eth0 \
-        "$ompi" -m "$s:$s" -i "$n" -w $((n / 10)) >"$out" 2>&1 ||
+    ompi_run "$NET.1,$NET.2" "$ompi" -m "$s:$s" -i "$n" -w $((n / 10)) >"$out" 2>&1 ||
         { cat "$out" >&2; die "Open MPI's pingpong failed"; }
     save "$out" "ompi.$s.$rep"
     awk -v s="$s" '$1 == s { print $2, $3 }' "$out"
@@ -178,12 +189,15 @@ echo
 table "bandwidth (MB/s)" 2
 
 echo
-echo "# ferryrun start to exit (ms), two ranks per host"
-printf "%-6s %-26s %s\n" hosts "init+finalize" "/bin/true"
+echo "# start to exit (ms), two ranks per host: ferryrun, and Open MPI's mpirun"
+printf "%-6s %-26s %-26s %-26s %s\n" hosts "init+finalize" "/bin/true" "Open MPI init+finalize" \
+    "Open MPI /bin/true"
 for n in 1 2 4; do
     hosts=$(seq -s, -f "$NET.%g:2" 1 "$n")
     : >"$tmp/start.ferry"
     : >"$tmp/start.true"
+    : >"$tmp/start.ompi"
+    : >"$tmp/start.otrue"
     for rep in $(seq "$reps"); do
         t0=$(date +%s%N)
         on 1 "$build/ferryrun" --host "$hosts" "$L" "$build/benchmarks/ferry_pingpong" -m 0:0 -i 1 -w 0 \
@@ -193,6 +207,15 @@ for n in 1 2 4; do
         on 1 "$build/ferryrun" --host "$hosts" "$L" /bin/true >/dev/null 2>&1 ||
             die "start-up run of /bin/true on $n hosts failed"
         echo $((($(date +%s%N) - t0) / 1000000)) >>"$tmp/start.true"
+        [ -n "$ompi" ] || continue
+        t0=$(date +%s%N)
+        ompi_run "$hosts" "$ompi" -m 0:0 -i 1 -w 0 >/dev/null 2>&1 ||
+            die "Open MPI's start-up run on $n hosts failed"
+        echo $((($(date +%s%N) - t0) / 1000000)) >>"$tmp/start.ompi"
+        t0=$(date +%s%N)
+        ompi_run "$hosts" /bin/true >/dev/null 2>&1 || die "Open MPI's /bin/true on $n hosts failed"
+        echo $((($(date +%s%N) - t0) / 1000000)) >>"$tmp/start.otrue"
     done
-    printf "%-6s %-26s %s\n" "$n" "$(stats <"$tmp/start.ferry")" "$(stats <"$tmp/start.true")"
+    printf "%-6s %-26s %-26s %-26s %s\n" "$n" "$(stats <"$tmp/start.ferry")" \
+        "$(stats <"$tmp/start.true")" "$(stats <"$tmp/start.ompi")" "$(stats <"$tmp/start.otrue")"
 done
