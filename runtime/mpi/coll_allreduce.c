@@ -8,6 +8,7 @@
  * (2i, 2i+1) for i < p - 2^k into one. */
 #include <string.h>
 
+#include "runtime/core/world.h"
 #include "runtime/mpi/coll.h"
 #include "runtime/progress/lock.h"
 
@@ -178,7 +179,12 @@ static int choose(struct mpi_comm *c, const struct mpi_op *o, size_t count, size
     if (f >= 0) return f;
     if (!o->commute) return AR_RECURSIVE_DOUBLING;
     if (coll_multinode(c)) return AR_NODE_AWARE;
-    if (len >= 256 * 1024 && count >= (size_t)c->size) return AR_RING;
+    /* On one node large messages cost one copy whatever their size, and
+     * rounds cost context switches: the ring's 2(p-1) rounds lose to
+     * Rabenseifner's 2 log2(p) there (1 MiB, 8 ranks on 2 cores: 11-13
+     * against 13-14 ms; 4 ranks: 1.5-3.5 against 3.7-9 ms). */
+    if (len >= 256 * 1024 && count >= (size_t)c->size && ferry_w.local_size < ferry_w.size)
+        return AR_RING;
     if (len >= 8 * 1024 && count >= (size_t)pof2) return AR_RABENSEIFNER;
     return AR_RECURSIVE_DOUBLING;
 }
