@@ -79,6 +79,10 @@ void alg_bcast_binomial(struct coll_sched *s, const struct cs_grp *g, int root, 
  * in member order; out is written at root only. */
 void alg_reduce_binomial(struct coll_sched *s, const struct cs_grp *g, int root, const void *mine,
                          void *out, size_t count);
+/* Ring reduce-scatter over the whole communicator, in place in buf (a
+ * commutative operation): rank r ends with block (r+1) mod p of p
+ * (coll_blk_lo) complete. */
+void alg_ring_reduce_scatter(struct coll_sched *s, char *buf, size_t count);
 /* Allreduce in place: buf holds this member's elements, then the result. */
 void alg_allreduce_rd(struct coll_sched *s, const struct cs_grp *g, void *buf, size_t count);
 

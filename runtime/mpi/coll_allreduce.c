@@ -125,13 +125,12 @@ static void allreduce_rabenseifner(struct coll_sched *s, void *vbuf, size_t coun
     fold_end(s, &g, &f, buf, count);
 }
 
-/* Chunk i of n: the same split as blk_lo. */
-static void allreduce_ring(struct coll_sched *s, void *vbuf, size_t count)
+void alg_ring_reduce_scatter(struct coll_sched *s, char *buf, size_t count)
 {
     struct mpi_comm *c = s->c;
     int n = c->size, me = c->rank, next = (me + 1) % n, prev = (me - 1 + n) % n;
     size_t es = esize(s);
-    char *buf = vbuf, *tmp = cs_alloc(s, (count / (size_t)n + 1) * es);
+    char *tmp = cs_alloc(s, (count / (size_t)n + 1) * es);
 #define LO(i)  coll_blk_lo(count, n, (i))
 #define CNT(i) (LO((i) + 1) - LO(i))
     for (int i = 0; i < n - 1; i++) {
@@ -141,6 +140,19 @@ static void allreduce_ring(struct coll_sched *s, void *vbuf, size_t count)
         cs_reduce(s, tmp, buf + LO(ri) * es, CNT(ri));
         cs_round(s);
     }
+#undef LO
+#undef CNT
+}
+
+/* The ring reduce-scatter, then the blocks passed round the ring. */
+static void allreduce_ring(struct coll_sched *s, void *vbuf, size_t count)
+{
+    int n = s->c->size, me = s->c->rank, next = (me + 1) % n, prev = (me - 1 + n) % n;
+    size_t es = esize(s);
+    char *buf = vbuf;
+    alg_ring_reduce_scatter(s, buf, count);
+#define LO(i)  coll_blk_lo(count, n, (i))
+#define CNT(i) (LO((i) + 1) - LO(i))
     for (int i = 0; i < n - 1; i++) {
         int so = (me + 1 - i + n) % n, ri = (me - i + n) % n;
         cs_send(s, next, buf + LO(so) * es, CNT(so) * es);

@@ -75,21 +75,15 @@ static void reduce_node_aware(struct coll_sched *s, int root, const void *mine, 
  * then every rank sends its finished 1/p to the root. */
 static void reduce_ring(struct coll_sched *s, int root, const void *mine, void *out, size_t count)
 {
-    int n = s->c->size, me = s->c->rank, next = (me + 1) % n, prev = (me - 1 + n) % n;
+    int n = s->c->size, me = s->c->rank;
     size_t es = esize(s);
-    char *w = cs_alloc(s, count * es), *tmp = cs_alloc(s, (count / (size_t)n + 1) * es);
-    if (!w || !tmp) return;
+    char *w = cs_alloc(s, count * es);
+    if (!w) return;
     cs_copy(s, w, mine, count * es);
     cs_round(s);
+    alg_ring_reduce_scatter(s, w, count);
 #define LO(i)  coll_blk_lo(count, n, (i))
 #define CNT(i) (LO((i) + 1) - LO(i))
-    for (int i = 0; i < n - 1; i++) {
-        int so = (me - i + n) % n, ri = (me - i - 1 + n) % n;
-        cs_send(s, next, w + LO(so) * es, CNT(so) * es);
-        cs_recv(s, prev, tmp, CNT(ri) * es);
-        cs_reduce(s, tmp, w + LO(ri) * es, CNT(ri));
-        cs_round(s);
-    }
     /* Rank r now holds block r+1 complete. */
     int mineblk = (me + 1) % n;
     if (me != root) {
