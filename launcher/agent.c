@@ -58,7 +58,8 @@ static void report(struct agent *a, const char *fmt, ...)
     vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
     if (a->orphan || a->up->fd < 0) {
-        fprintf(stderr, "ferryd@%s: %s\n", a->host, text);
+        /* Whoever started us reads our stderr and tags it with our host. */
+        fprintf(stderr, "%s\n", text);
         return;
     }
     struct wbuf b;
@@ -104,7 +105,7 @@ static void end_ranks(struct agent *a, int sig)
 static void orphaned(struct agent *a, const char *why)
 {
     if (a->orphan) return;
-    fprintf(stderr, "ferryd@%s: lost ferryrun (%s): ending this node's ranks\n", a->host, why);
+    fprintf(stderr, "lost ferryrun (%s): ending this node's ranks\n", why);
     a->orphan = 1;
     a->orphan_end = loop_now_ms() + ORPHAN_GRACE_MS;
     end_ranks(a, SIGTERM);

@@ -69,6 +69,7 @@ wait "$pid" || RC=$?
 [ "$(elapsed_ms)" -lt 10000 ] || fail "losing an agent took $(elapsed_ms) ms to end the job"
 expect_rc 1
 expect_err "^ferryrun: lost the agent on host $NET.2 (4 ranks not ended): "
+! grep -q "^ferryd@[^:]*: ferryd@" "$ERR" || fail "an agent's host named twice on a line"
 # Host 3's agent and ranks end on their own once cut off from the job.
 for i in $(seq 50); do
     [ -n "$(tagged_procs "$(prog_re "$EXIT_CODE")")$(tagged_procs "$FERRYD")" ] || break
