@@ -163,7 +163,8 @@ int ferry_portset_remove(ferry_port_t set, ferry_port_t port);
 
 /* ---- Out-of-line memory ----
  * Buffers in the node's shared heap (sized by FERRY_SHM_HEAP_MB in
- * ferryrun's environment, 4 GiB by default). Sent in a message, only the
+ * ferryrun's environment; 4 GiB by default, or half the node's shared
+ * memory when that is less). Sent in a message, only the
  * region's offset travels between ranks of a node: the receiver gets a
  * pointer to the very same pages. Running out of heap is FERRY_ERR_NOMEM. */
 typedef struct ferry_region {
