@@ -68,7 +68,7 @@ n=$(sed -n 's/^fault: heap full after \([0-9]*\) MiB$/\1/p' "$OUT")
 [ "$(grep -c ferry "$ERR")" -eq 0 ] || fail "left in /dev/shm: $(grep ferry "$ERR")"
 in_small_shm 64 "$HYDRA" -n 2 "$FAULT" heap
 [ "$RC" -ne 0 ] || fail "a 64 MiB heap in 16 MiB of /dev/shm was accepted"
-expect_err "cannot share the node's named segment /ferry-.* with 2 local ranks: "
+expect_err "cannot share the node's named segment /ferry-.* with 2 local ranks: FERRY_SHM_HEAP_MB=64 is more than the node's shared memory can hold"
 [ "$(grep -c '^fault: rank' "$OUT")" -eq 0 ] || fail "ranks went on"
 ls_left=$(grep -v ':' "$ERR" | grep ferry || true)
 [ -z "$ls_left" ] || fail "left in /dev/shm: $ls_left"

@@ -107,8 +107,9 @@ static int named_open(struct ferry_world *w, int *fd)
         if (shm.named[i] == '/') shm.named[i] = '_';
     int rc = shm_segment_open_named(shm.named, w->local_size, 30000, fd);
     if (rc) {
+        const char *why = shm_segment_error();
         ferry_log("cannot share the node's named segment %s with %d local ranks: %s", shm.named,
-                  w->local_size, ferry_strerror(rc));
+                  w->local_size, strcmp(why, "no error") ? why : ferry_strerror(rc));
         shm.named[0] = '\0';
     }
     return rc;
