@@ -127,9 +127,16 @@ int main(int argc, char **argv)
         pulled(me);
     } else if (me < 2) {
         int peer = 1 - me;
-        double small = 0, big = 0;
-        moves(me, peer, 4096, &small);
-        moves(me, peer, (size_t)1 << 30, &big);
+        /* Best of three: a rank descheduled once on a busy machine says
+         * nothing of what passing costs. */
+        double small = 1e9, big = 1e9;
+        for (int i = 0; i < 3; i++) {
+            double t = 0;
+            moves(me, peer, 4096, &t);
+            small = t < small ? t : small;
+            moves(me, peer, (size_t)1 << 30, &t);
+            big = t < big ? t : big;
+        }
         if (me == 0) {
             printf("ool: 4 KiB region passed in %.1f us, 1 GiB region in %.1f us\n", small * 1e6,
                    big * 1e6);
