@@ -65,24 +65,14 @@ command -v fi_pingpong >/dev/null || die "needs fi_pingpong (Debian: libfabric-b
 PFX="fbench$$-"
 NET=10.77.0
 tmp=$(mktemp -d)
+. "$src/tests/multinode/nethosts.sh"
 cleanup() {
-    for h in 1 2 3 4 sw; do ip netns del "$PFX$h" 2>/dev/null || true; done
+    nethosts_down "$PFX" 4
     rm -rf "$tmp"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
-ip netns add "${PFX}sw"
-ip -n "${PFX}sw" link add br0 type bridge
-ip -n "${PFX}sw" link set br0 up
-for h in 1 2 3 4; do
-    ip netns add "$PFX$h"
-    ip link add eth0 netns "$PFX$h" type veth peer name "p$h" netns "${PFX}sw"
-    ip -n "$PFX$h" addr add "$NET.$h/24" dev eth0
-    ip -n "$PFX$h" link set eth0 up
-    ip -n "$PFX$h" link set lo up
-    ip -n "${PFX}sw" link set "p$h" master br0
-    ip -n "${PFX}sw" link set "p$h" up
-done
+nethosts_up "$PFX" "$NET" 4 || die "cannot make the namespace hosts"
 L="--launcher-exec=$src/tests/multinode/netns-exec.sh $PFX"
 on() { h=$1; shift; ip netns exec "$PFX$h" "$@"; }
 

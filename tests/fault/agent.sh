@@ -15,26 +15,18 @@ if [ "$(id -u)" -ne 0 ] || ! command -v ip >/dev/null 2>&1; then
 fi
 PFX="ffault$$-"
 NET=10.77.0
-HOSTS="1 2 3"
 cleanup() {
-    for h in $HOSTS sw; do ip netns del "$PFX$h" 2>/dev/null; done
+    nethosts_down "$PFX" 3
     rm -f "$OUT" "$ERR"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
-ip netns add "${PFX}sw" || { echo "SKIP $TEST_NAME: cannot make network namespaces here"; exit 77; }
-ip -n "${PFX}sw" link add br0 type bridge && ip -n "${PFX}sw" link set br0 up ||
-    fail "cannot make the bridge"
-for h in $HOSTS; do
-    ns="$PFX$h"
-    ip netns add "$ns" &&
-        ip link add eth0 netns "$ns" type veth peer name "p$h" netns "${PFX}sw" &&
-        ip -n "$ns" addr add "$NET.$h/24" dev eth0 &&
-        ip -n "$ns" link set eth0 up &&
-        ip -n "$ns" link set lo up &&
-        ip -n "${PFX}sw" link set "p$h" master br0 &&
-        ip -n "${PFX}sw" link set "p$h" up || fail "cannot set up host $h"
-done
+nethosts_up "$PFX" "$NET" 3
+case $? in
+0) ;;
+2) echo "SKIP $TEST_NAME: cannot make network namespaces here"; exit 77 ;;
+*) fail "cannot set up the namespace hosts" ;;
+esac
 L="--launcher-exec=$MNDIR/netns-exec.sh $PFX"
 EXIT_CODE="$PROGS/exit_code"
 

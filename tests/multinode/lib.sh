@@ -1,6 +1,7 @@
 # Helpers for multi-node tests, on top of the integration tests' lib.sh.
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/multinode/nethosts.sh"
 MNDIR="$top_srcdir/tests/multinode"
 MNPROGS="$top_builddir/tests/multinode/progs"
 FERRYD="$top_builddir/ferryd"

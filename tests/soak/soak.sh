@@ -20,27 +20,16 @@ if [ "$(id -u)" -ne 0 ] || ! command -v ip >/dev/null 2>&1; then
     echo "soak: HOSTS > 1 needs root and ip (iproute2) to make network namespaces" >&2
     exit 2
 fi
+. "$top_srcdir/tests/multinode/nethosts.sh"
 PFX="fsoak$$-"
 NET=10.78.0
-cleanup() {
-    h=1
-    while [ "$h" -le "$hosts" ]; do ip netns del "$PFX$h" 2>/dev/null; h=$((h + 1)); done
-    ip netns del "${PFX}sw" 2>/dev/null
-}
-trap cleanup EXIT
+trap 'nethosts_down "$PFX" "$hosts"' EXIT
 trap 'exit 1' INT TERM HUP
-ip netns add "${PFX}sw" && ip -n "${PFX}sw" link add br0 type bridge &&
-    ip -n "${PFX}sw" link set br0 up || exit 1
+nethosts_up "$PFX" "$NET" "$hosts" || { echo "soak: cannot make the namespace hosts" >&2; exit 1; }
 slots=$(((ranks + hosts - 1) / hosts))
 list=""
 h=1
 while [ "$h" -le "$hosts" ]; do
-    ns="$PFX$h"
-    ip netns add "$ns" &&
-        ip link add eth0 netns "$ns" type veth peer name "p$h" netns "${PFX}sw" &&
-        ip -n "$ns" addr add "$NET.$h/24" dev eth0 && ip -n "$ns" link set eth0 up &&
-        ip -n "$ns" link set lo up && ip -n "${PFX}sw" link set "p$h" master br0 &&
-        ip -n "${PFX}sw" link set "p$h" up || exit 1
     list="$list${list:+,}$NET.$h:$slots"
     h=$((h + 1))
 done
