@@ -57,6 +57,11 @@ static inline int coll_check_op(struct mpi_comm *c, MPI_Op op, const struct mpi_
 int coll_check_counts(struct mpi_comm *c, int n, const int *counts, const int *displs,
                       const char *what, const char *fn);
 int coll_check_req(struct mpi_comm *c, MPI_Request *req, const char *fn);
+/* Every argument of a reduction into rbuf on every rank (allreduce, scan,
+ * exscan); on success the communicator, datatype and operation. */
+int coll_check_reduction(MPI_Comm comm, const void *sbuf, const void *rbuf, int count,
+                         MPI_Datatype type, MPI_Op op, MPI_Request *req, const char *fn,
+                         struct mpi_comm **c, struct mpi_dtype **t, struct mpi_op **o);
 /* A nonblocking collective given no place for its request. */
 COLL_COLD int coll_null_req(MPI_Comm comm, const char *fn);
 

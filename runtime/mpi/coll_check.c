@@ -41,6 +41,25 @@ int coll_check_counts(struct mpi_comm *c, int n, const int *counts, const int *d
     return MPI_SUCCESS;
 }
 
+int coll_check_reduction(MPI_Comm comm, const void *sbuf, const void *rbuf, int count,
+                         MPI_Datatype type, MPI_Op op, MPI_Request *req, const char *fn,
+                         struct mpi_comm **cp, struct mpi_dtype **tp, struct mpi_op **op_out)
+{
+    struct mpi_comm *c;
+    struct mpi_dtype *t;
+    int rc;
+    if ((rc = check_comm(comm, fn, &c)) || (rc = check_count(c, count, fn)) ||
+        (rc = check_dtype(c, type, fn, &t)) || (rc = coll_check_op(c, op, t, fn, op_out)) ||
+        (rc = coll_check_buf(c, sbuf, (size_t)count, t, 1, "send", fn)) ||
+        (rc = coll_check_buf(c, rbuf, (size_t)count, t, 0, "receive", fn)) ||
+        (rc = coll_check_alias(c, sbuf, rbuf, (size_t)count * (size_t)t->size, fn)) ||
+        (req && (rc = coll_check_req(c, req, fn))))
+        return rc;
+    *cp = c;
+    *tp = t;
+    return MPI_SUCCESS;
+}
+
 int coll_check_req(struct mpi_comm *c, MPI_Request *req, const char *fn)
 {
     return req ? MPI_SUCCESS : mpi_err(c, MPI_ERR_ARG, fn, "null request pointer");

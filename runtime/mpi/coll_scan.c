@@ -70,14 +70,8 @@ static int scan(const void *sbuf, void *rbuf, int count, MPI_Datatype type, MPI_
     struct mpi_comm *c;
     struct mpi_dtype *t;
     struct mpi_op *o;
-    int rc;
-    if ((rc = check_comm(comm, fn, &c)) || (rc = check_count(c, count, fn)) ||
-        (rc = check_dtype(c, type, fn, &t)) || (rc = coll_check_op(c, op, t, fn, &o)) ||
-        (rc = coll_check_buf(c, sbuf, (size_t)count, t, 1, "send", fn)) ||
-        (rc = coll_check_buf(c, rbuf, (size_t)count, t, 0, "receive", fn)) ||
-        (rc = coll_check_alias(c, sbuf, rbuf, (size_t)count * (size_t)t->size, fn)) ||
-        (req && (rc = coll_check_req(c, req, fn))))
-        return rc;
+    int rc = coll_check_reduction(comm, sbuf, rbuf, count, type, op, req, fn, &c, &t, &o);
+    if (rc) return rc;
     struct coll_sched *s = cs_new(c);
     if (!s) return mpi_err(c, MPI_ERR_NO_MEM, fn, "out of memory");
     cs_set_op(s, o, t);
