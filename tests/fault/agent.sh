@@ -46,12 +46,7 @@ shm_snapshot
 ip netns exec "${PFX}1" "$FERRYRUN" --host "$NET.1,$NET.2:2,$NET.3:2" --launch-fanout 1 "$L" \
     "$EXIT_CODE" sleep >"$OUT" 2>"$ERR" &
 pid=$!
-i=0
-while [ "$(grep -c 'ready$' "$OUT")" -lt 5 ]; do
-    i=$((i + 1))
-    [ "$i" -lt 300 ] || { kill -KILL "$pid"; fail "ranks not ready"; }
-    sleep 0.1
-done
+wait_ready 5 "$pid" 30
 agent=$(agent_on 2) || { kill -KILL "$pid"; fail "no agent on host 2"; }
 agent_on 3 >/dev/null || { kill -KILL "$pid"; fail "no agent on host 3"; }
 mark

@@ -67,12 +67,7 @@ for sig in TERM:15 INT:2; do
     : >"$ERR"
     env --default-signal=INT "$FERRYRUN" -n 3 "$EXIT_CODE" term-report term-report stubborn >"$OUT" 2>"$ERR" &
     pid=$!
-    i=0
-    while [ "$(grep -c 'ready$' "$OUT")" -lt 3 ]; do
-        i=$((i + 1))
-        [ "$i" -lt 100 ] || { kill -KILL "$pid"; fail "ranks not ready"; }
-        sleep 0.1
-    done
+    wait_ready 3 "$pid"
     mark
     kill -"$sig" "$pid"
     RC=0

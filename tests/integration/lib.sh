@@ -58,6 +58,17 @@ expect_no_leftovers() {
 # Ferry never creates names in /dev/shm when started by ferryrun. (Only
 # names of Ferry's are looked at: other programs on the machine may come
 # and go meanwhile.)
+# wait_ready N PID [SECONDS] [SIGNAL]: wait until N ranks have printed a
+# line ending in "ready" to $OUT; after SECONDS (10) send SIGNAL (KILL) to
+# the job PID and fail.
+wait_ready() {
+    local n=$1 pid=$2 tenths=$((${3:-10} * 10)) sig=${4:-KILL} i=0
+    while [ "$(grep -c 'ready$' "$OUT")" -lt "$n" ]; do
+        i=$((i + 1))
+        [ "$i" -lt "$tenths" ] || { kill -"$sig" "$pid"; fail "ranks not ready"; }
+        sleep 0.1
+    done
+}
 shm_names() { ls /dev/shm 2>/dev/null | grep -i ferry | sort; }
 shm_snapshot() { shm_names >"$OUT.shm"; }
 expect_shm_unchanged() {

@@ -102,12 +102,7 @@ expect_no_leftovers "$FERRYD"
 "$FERRYRUN" --host localhost,nodeB:2,nodeC $L "$EXIT_CODE" sleep >"$OUT" 2>"$ERR" &
 pid=$!
 agent=$(find_rank "$FERRYD" "FERRY_TEST_TAG=$FERRY_TEST_TAG") || fail "no agent started"
-i=0
-while [ "$(grep -c 'ready$' "$OUT")" -lt 4 ]; do
-    i=$((i + 1))
-    [ "$i" -lt 100 ] || { kill -KILL "$pid"; fail "ranks not ready"; }
-    sleep 0.1
-done
+wait_ready 4 "$pid"
 mark
 kill -KILL "$agent"
 RC=0
@@ -150,12 +145,7 @@ for i in $(seq 100); do
     sleep 0.05
 done
 port=$(tr '\0' ' ' <"/proc/$slow/cmdline" | sed -n 's/.* --port \([0-9]*\) .*/\1/p')
-i=0
-while [ "$(grep -c 'ready$' "$OUT")" -lt 2 ]; do
-    i=$((i + 1))
-    [ "$i" -lt 200 ] || { kill -KILL "$pid"; fail "ranks not ready"; }
-    sleep 0.1
-done
+wait_ready 2 "$pid" 20
 if bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null; then
     kill -TERM "$pid"
     fail "ferryrun's port $port still open after every agent connected"

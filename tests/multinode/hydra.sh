@@ -37,12 +37,7 @@ expect_out "^fanin: total 20000 messages from 4 senders, [0-9]* bytes, 0 errors$
 shm_snapshot
 "$HYDRA" -n 3 "$PROGS/exit_code" sleep >"$OUT" 2>"$ERR" &
 pid=$!
-i=0
-while [ "$(grep -c 'ready$' "$OUT")" -lt 3 ]; do
-    i=$((i + 1))
-    [ "$i" -lt 200 ] || { kill -TERM "$pid"; fail "ranks not ready under Hydra"; }
-    sleep 0.1
-done
+wait_ready 3 "$pid" 20 TERM
 new=$(shm_names | comm -13 "$OUT.shm" -)
 kill -TERM "$pid"
 wait "$pid" 2>/dev/null

@@ -69,12 +69,7 @@ EXIT_CODE="$PROGS/exit_code"
 $FERRYRUN_HOST1 --host "$NET.1,$NET.2,$NET.3:2" "$L" "$EXIT_CODE" sleep >"$OUT" 2>"$ERR" &
 pid=$!
 victim=$(find_rank "$EXIT_CODE" "FERRY_HOST=$NET.3") || { kill -KILL "$pid"; fail "no rank on host 3"; }
-i=0
-while [ "$(grep -c 'ready$' "$OUT")" -lt 4 ]; do
-    i=$((i + 1))
-    [ "$i" -lt 100 ] || { kill -KILL "$pid"; fail "ranks not ready"; }
-    sleep 0.1
-done
+wait_ready 4 "$pid"
 mark
 kill -KILL "$victim"
 RC=0
