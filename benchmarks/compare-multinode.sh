@@ -24,6 +24,12 @@
 # same measurement over its TCP transport (btl tcp), launched across the
 # namespaces the way ssh would; the column is left out otherwise.
 #
+# Every rank runs unbound (ferryrun and mpirun --bind-to none), as
+# fi_pingpong does: the namespace hosts share this machine's cores, and each
+# host's launcher, seeing a host of its own, would bind its first rank to
+# core 0, so both ranks of the pingpong would share one core (Ferry 150 us,
+# Open MPI milliseconds, instead of the 10-15 us of the fabric).
+#
 # Latency is half the round trip in microseconds and bandwidth the size over
 # the one-way time in MB/s, for both (fi_pingpong's usec/xfer and MB/sec).
 # Each cell is the median over the runs with [min-max]; the ratio is Ferry's
@@ -94,7 +100,7 @@ ferry_once() {
     local s=$1 n out=$tmp/ferry.out
     n=$(iters_for "$s")
     on 1 env FERRY_OFI_PROVIDER="$prov" "$build/ferryrun" -x FERRY_OFI_PROVIDER --host "$NET.1,$NET.2" "$L" \
-        "$build/benchmarks/ferry_pingpong" -m "$s:$s" -i "$n" -w $((n / 10)) >"$out" 2>&1 ||
+        --bind-to none "$build/benchmarks/ferry_pingpong" -m "$s:$s" -i "$n" -w $((n / 10)) >"$out" 2>&1 ||
         { cat "$out" >&2; die "ferry_pingpong failed"; }
     save "$out" "ferry.$s.$rep"
     awk -v s="$s" '$1 == s { print $2, $3 }' "$out"
@@ -125,7 +131,7 @@ ompi_run() {
     local hosts=$1 np
     shift
     np=$(echo "$hosts" | tr ',' '\n' | awk -F: '{ n += NF > 1 ? $2 : 1 } END { print n }')
-    on 1 mpirun.openmpi --allow-run-as-root --oversubscribe -np "$np" --host "$hosts" \
+    on 1 mpirun.openmpi --allow-run-as-root --oversubscribe --bind-to none -np "$np" --host "$hosts" \
         --mca plm_rsh_agent "$tmp/ompi-exec $PFX" --mca pml ob1 --mca btl tcp,self \
         --mca btl_tcp_if_include eth0 --mca oob_tcp_if_include eth0 "$@"
 }
