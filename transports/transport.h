@@ -57,6 +57,7 @@ struct ferry_pull {
 struct ferry_transport_caps {
     size_t max_eager; /* largest payload send() accepts */
     int can_pull;     /* whether pull() is implemented */
+    int pull_iov;     /* whether pull() takes scattered sources (FERRY_RNDV_IOV) */
 };
 
 struct ferry_transport_ops {
@@ -95,7 +96,7 @@ struct ferry_transport_ops {
  * FERRY_RNDV_IOV_COUNT) struct iovec in the sender's memory whose lengths
  * add up to len, the message's bytes left scattered where they are (an MPI
  * derived datatype) for the receiver to pull in one copy. Only made for a
- * peer whose transport pulls them (shm_pulls_iov). */
+ * peer whose transport says it can (caps.pull_iov). */
 #define FERRY_RNDV_IOV       (1ull << 63)
 #define FERRY_RNDV_IOV_COUNT 0xffffffffull
 
@@ -103,10 +104,6 @@ struct ferry_transport_ops {
  * `cookie` as it made it (0 when there is none), so a transport acts on its
  * own record of a send rather than on what a peer echoes back. */
 uint64_t ferry_rndv_key(uint64_t cookie);
-
-/* Provided by the shm transport: whether a large send to rank may leave its
- * bytes scattered (FERRY_RNDV_IOV). */
-int shm_pulls_iov(int rank);
 
 /* Provided by the runtime: whether (addr, len) is the buffer of the
  * outstanding large send `cookie`, so a transport never reads memory a peer

@@ -106,13 +106,16 @@ int pending_active(void)
     return ferry_w.pend_list != NULL;
 }
 
-static int check_dest(ferry_port_t dest, const void *buf, size_t len)
+/* Port names go by pointer on the send path: passed by value, the 12-byte
+ * name is spilled and reloaded as 8+4 bytes in other halves than it was
+ * stored, a store-forwarding stall on every send. */
+static int check_dest(const ferry_port_t *dest, const void *buf, size_t len)
 {
     if (!ferry_w.initialized) return FERRY_ERR_NOT_INIT;
-    if (dest.rank >= (uint32_t)ferry_w.size || dest.gen == 0 || (!buf && len))
+    if (dest->rank >= (uint32_t)ferry_w.size || dest->gen == 0 || (!buf && len))
         return FERRY_ERR_INVALID;
-    if (!ferry_w.peers[dest.rank].tp) return FERRY_ERR_PEER;
-    if (ferry_w.peers[dest.rank].dead) return FERRY_ERR_DEAD_PORT;
+    if (!ferry_w.peers[dest->rank].tp) return FERRY_ERR_PEER;
+    if (ferry_w.peers[dest->rank].dead) return FERRY_ERR_DEAD_PORT;
     return FERRY_OK;
 }
 
@@ -175,15 +178,16 @@ static int asked(void *arg)
 
 /* Start a send under dest's flow control. On success *out is the request
  * (done once the message is accepted, or for a large one, pulled). */
-static int start_sendv(ferry_port_t dest, uint64_t tag, const void *buf, size_t len,
+static int start_sendv(const ferry_port_t *pdest, uint64_t tag, const void *buf, size_t len,
                        uint32_t iovcnt, struct msg_extra *x, unsigned flags,
                        enum ferry_send_mode mode, ferry_port_t notify, struct ferry_request **out)
 {
-    int rc = check_dest(dest, buf, len);
+    int rc = check_dest(pdest, buf, len);
     if (rc) {
         extra_free(x, 0);
         return rc;
     }
+    const ferry_port_t dest = *pdest;
     struct dest *e = dest_get(dest);
     if (!e) {
         extra_free(x, 0);
@@ -256,7 +260,7 @@ static int start_sendv(ferry_port_t dest, uint64_t tag, const void *buf, size_t 
     return FERRY_OK;
 }
 
-static int start_send(ferry_port_t dest, uint64_t tag, const void *buf, size_t len,
+static int start_send(const ferry_port_t *dest, uint64_t tag, const void *buf, size_t len,
                       struct msg_extra *x, unsigned flags, enum ferry_send_mode mode,
                       ferry_port_t notify, struct ferry_request **out)
 {
@@ -300,7 +304,7 @@ int port_isend(ferry_port_t dest, uint64_t tag, const void *buf, size_t len, uns
                struct ferry_request **out)
 {
     if (!out) return FERRY_ERR_INVALID;
-    return start_send(dest, tag, buf, len, NULL, flags, FERRY_SEND_BLOCK, FERRY_PORT_NULL, out);
+    return start_send(&dest, tag, buf, len, NULL, flags, FERRY_SEND_BLOCK, FERRY_PORT_NULL, out);
 }
 
 int port_sendv_ok(ferry_port_t dest, size_t len)
@@ -308,14 +312,14 @@ int port_sendv_ok(ferry_port_t dest, size_t len)
     if (!ferry_w.initialized || dest.rank >= (uint32_t)ferry_w.size) return 0;
     const struct ferry_transport_ops *tp = ferry_w.peers[dest.rank].tp;
     /* Larger than eager, so always by rendezvous: never copied into a frame. */
-    return tp && len > tp->caps.max_eager && shm_pulls_iov((int)dest.rank);
+    return tp && tp->caps.pull_iov && len > tp->caps.max_eager;
 }
 
 int port_isendv(ferry_port_t dest, uint64_t tag, const struct iovec *iov, uint32_t iovcnt,
                 size_t len, unsigned flags, struct ferry_request **out)
 {
     if (!out || !iov || !iovcnt || !port_sendv_ok(dest, len)) return FERRY_ERR_INVALID;
-    return start_sendv(dest, tag, iov, len, iovcnt, NULL, flags, FERRY_SEND_BLOCK, FERRY_PORT_NULL,
+    return start_sendv(&dest, tag, iov, len, iovcnt, NULL, flags, FERRY_SEND_BLOCK, FERRY_PORT_NULL,
                        out);
 }
 
@@ -354,7 +358,7 @@ static int send_fast(ferry_port_t dest, uint64_t tag, const void *buf, size_t le
 
 int port_send(ferry_port_t dest, uint64_t tag, const void *buf, size_t len, unsigned flags)
 {
-    int rc = check_dest(dest, buf, len);
+    int rc = check_dest(&dest, buf, len);
     if (rc) return rc;
     if (!(flags & PORT_SEND_SYNC)) {
         /* Out of credits or ring space is usually brief while the receiver
@@ -428,7 +432,7 @@ FERRY_API int ferry_msg_send(const ferry_message_t *m, enum ferry_send_mode mode
         return FERRY_ERR_INVALID;
     if (mode == FERRY_SEND_NOTIFY && (notify.rank >= (uint32_t)ferry_w.size || !notify.gen))
         return FERRY_ERR_INVALID;
-    int rc = check_dest(m->dest, m->body, m->len);
+    int rc = check_dest(&m->dest, m->body, m->len);
     if (rc) return rc;
     struct msg_extra *x;
     uint8_t copied[FERRY_MSG_REGIONS_MAX];
@@ -443,7 +447,7 @@ FERRY_API int ferry_msg_send(const ferry_message_t *m, enum ferry_send_mode mode
     int unsent = 0;
     /* Regions to be pulled need the sender's memory until the receiver is
      * done: the send completes with its FIN. */
-    rc = start_send(m->dest, m->id, m->body, m->len, x, remote ? PORT_SEND_SYNC : 0, mode, notify,
+    rc = start_send(&m->dest, m->id, m->body, m->len, x, remote ? PORT_SEND_SYNC : 0, mode, notify,
                     &r);
     if (rc)
         unsent = 1;
@@ -469,7 +473,7 @@ void send_notification(ferry_port_t to, uint64_t id, ferry_port_t about)
     *body = about;
     struct ferry_request *r;
     /* Like Mach's send-once notifications: no credit, never a wait. */
-    int rc = start_send(to, id, body, sizeof *body, NULL, PORT_SEND_FREE, FERRY_SEND_NOWAIT,
+    int rc = start_send(&to, id, body, sizeof *body, NULL, PORT_SEND_FREE, FERRY_SEND_NOWAIT,
                         FERRY_PORT_NULL, &r);
     if (rc) {
         free(body);

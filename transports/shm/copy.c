@@ -290,11 +290,6 @@ static int fetch_regions(struct pull *p)
     return 0;
 }
 
-int shm_pulls_iov(int rank)
-{
-    return cp.use_cma && ferry_w.peers[rank].tp == &ferry_transport_shm;
-}
-
 /* Take the next chunk of the slot's copy: its index, or -1 when none is
  * left or the slot has moved on to another copy. */
 static int64_t claim(struct claim_slot *s, uint32_t gen, uint64_t nchunks)

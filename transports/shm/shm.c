@@ -333,5 +333,5 @@ const struct ferry_transport_ops ferry_transport_shm = {
     .sleep = shm_sleep,
     .wake = shm_wake,
     .fini = shm_fini,
-    .caps = {.max_eager = 16384, .can_pull = 1},
+    .caps = {.max_eager = 16384, .can_pull = 1, .pull_iov = 1},
 };
