@@ -4,6 +4,7 @@
  * leaders release their nodes. */
 #include "runtime/core/world.h"
 #include "runtime/mpi/coll.h"
+#include "runtime/mpi/coll_fast.h"
 #include "runtime/progress/lock.h"
 
 enum { BA_DISSEMINATION, BA_NODE_AWARE };
@@ -42,8 +43,6 @@ static int barrier(MPI_Comm comm, MPI_Request *req, const char *fn)
     struct mpi_comm *c;
     int rc = check_comm(comm, fn, &c);
     if (rc || (req && (rc = coll_check_req(c, req, fn)))) return rc;
-    struct coll_sched *s = cs_new(c);
-    if (!s) return mpi_err(c, MPI_ERR_NO_MEM, fn, "out of memory");
     int alg = coll_forced(CK_BARRIER);
     /* With 4 or more ranks per core, a fan-in to each node's leader and a
      * fan-out wakes each rank twice rather than once per round (8 ranks on
@@ -51,6 +50,11 @@ static int barrier(MPI_Comm comm, MPI_Request *req, const char *fn)
      * stays ahead, 10-15 against 23-34 us). */
     int crowded = ferry_w.ncores > 0 && ferry_w.local_size >= 4 * ferry_w.ncores;
     if (alg < 0) alg = coll_multinode(c) || crowded ? BA_NODE_AWARE : BA_DISSEMINATION;
+    if (!req && alg == BA_DISSEMINATION) return cf_raise(c, cf_barrier_dissemination(c), fn);
+    /* On one node the node-aware barrier is a fan-in to rank 0. */
+    if (!req && ferry_w.local_size == ferry_w.size) return cf_raise(c, cf_barrier_flat(c), fn);
+    struct coll_sched *s = cs_new(c);
+    if (!s) return mpi_err(c, MPI_ERR_NO_MEM, fn, "out of memory");
     struct cs_grp g = {c->size, c->rank, NULL};
     if (alg == BA_NODE_AWARE)
         node_aware(s);

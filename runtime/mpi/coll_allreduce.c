@@ -10,9 +10,10 @@
 
 #include "runtime/core/world.h"
 #include "runtime/mpi/coll.h"
+#include "runtime/mpi/coll_fast.h"
 #include "runtime/progress/lock.h"
 
-enum { AR_RECURSIVE_DOUBLING, AR_RABENSEIFNER, AR_RING, AR_NODE_AWARE };
+enum { AR_RECURSIVE_DOUBLING, AR_RABENSEIFNER, AR_RING, AR_NODE_AWARE, AR_FLAT };
 
 struct fold {
     int pof2, rem, newrank; /* newrank -1: folded out */
@@ -180,15 +181,41 @@ static void allreduce_node_aware(struct coll_sched *s, void *buf, size_t count)
     alg_bcast_binomial(s, &ng, 0, buf, len);
 }
 
+/* Everyone's elements to rank 0, combined there as x0 op (x1 op (... op
+ * x(p-1))) (member order, any operation), the result back to everyone:
+ * two wake-ups per rank however many ranks. coll_fast.c has its twin. */
+static void allreduce_flat(struct coll_sched *s, void *buf, size_t count)
+{
+    int n = s->c->size;
+    size_t len = count * esize(s);
+    if (s->c->rank) {
+        cs_send(s, 0, buf, len);
+        cs_recv(s, 0, buf, len);
+        cs_round(s);
+        return;
+    }
+    char *all = cs_alloc(s, (size_t)(n - 1) * len);
+    if (!all) return;
+    for (int i = 1; i < n; i++) cs_recv(s, i, all + (size_t)(i - 1) * len, len);
+    char *acc = all + (size_t)(n - 2) * len;
+    for (int i = n - 2; i >= 1; i--) cs_reduce(s, all + (size_t)(i - 1) * len, acc, count);
+    cs_reduce(s, buf, acc, count);
+    cs_copy(s, buf, acc, len);
+    cs_round(s);
+    for (int i = 1; i < n; i++) cs_send(s, i, buf, len);
+    cs_round(s);
+}
+
 static int choose(struct mpi_comm *c, const struct mpi_op *o, size_t count, size_t len)
 {
     int f = coll_forced(CK_ALLREDUCE), pof2 = 1;
     while (pof2 * 2 <= c->size) pof2 *= 2;
     /* A forced algorithm that cannot serve these arguments yields to the
      * default, the same way on every rank. */
-    if (f > AR_RECURSIVE_DOUBLING && !o->commute) f = -1;
+    if (f > AR_RECURSIVE_DOUBLING && f != AR_FLAT && !o->commute) f = -1;
     if (f == AR_RABENSEIFNER && count < (size_t)pof2) f = -1;
     if (f >= 0) return f;
+    if (len <= 256 && coll_crowded_node()) return AR_FLAT;
     if (!o->commute) return AR_RECURSIVE_DOUBLING;
     if (coll_multinode(c)) return AR_NODE_AWARE;
     /* On one node large messages cost one copy whatever their size, and
@@ -209,10 +236,21 @@ static int allreduce(const void *sbuf, void *rbuf, int count, MPI_Datatype type,
     struct mpi_op *o;
     int rc = coll_check_reduction(comm, sbuf, rbuf, count, type, op, req, fn, &c, &t, &o);
     if (rc) return rc;
+    size_t n = (size_t)count, len = n * (size_t)t->size;
+    const void *sp = sbuf, *rp;
+    if (!req && n && c->size > 1 && len <= CF_MAX_BYTES && dt_span(t, count, rbuf, &rp) &&
+        (sbuf == MPI_IN_PLACE || dt_span(t, count, sbuf, &sp))) {
+        int alg = choose(c, o, n, len);
+        if (alg == AR_RECURSIVE_DOUBLING || alg == AR_FLAT) {
+            if (sbuf != MPI_IN_PLACE) memcpy((void *)rp, sp, len);
+            rc = alg == AR_FLAT ? cf_allreduce_flat(c, o, t, (void *)rp, n)
+                                : cf_allreduce_rd(c, o, t, (void *)rp, n);
+            return cf_raise(c, rc, fn);
+        }
+    }
     struct coll_sched *s = cs_new(c);
     if (!s) return mpi_err(c, MPI_ERR_NO_MEM, fn, "out of memory");
     cs_set_op(s, o, t);
-    size_t n = (size_t)count, len = n * (size_t)t->size;
     if (n) {
         /* The result is built in the receive buffer (or its packed
          * stand-in), starting from this rank's elements. */
@@ -233,6 +271,9 @@ static int allreduce(const void *sbuf, void *rbuf, int count, MPI_Datatype type,
                 break;
             case AR_NODE_AWARE:
                 allreduce_node_aware(s, buf, n);
+                break;
+            case AR_FLAT:
+                allreduce_flat(s, buf, n);
                 break;
             default:
                 alg_allreduce_rd(s, &g, buf, n);

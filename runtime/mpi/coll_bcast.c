@@ -4,6 +4,7 @@
  * then a tree within each node. */
 #include "runtime/core/world.h"
 #include "runtime/mpi/coll.h"
+#include "runtime/mpi/coll_fast.h"
 #include "runtime/progress/lock.h"
 
 enum { BC_BINOMIAL, BC_SCATTER_ALLGATHER, BC_NODE_AWARE };
@@ -112,9 +113,13 @@ static int bcast(void *buffer, int count, MPI_Datatype type, int root, MPI_Comm 
         (rc = coll_check_buf(c, buffer, (size_t)count, t, 0, "", fn)) ||
         (req && (rc = coll_check_req(c, req, fn))))
         return rc;
+    size_t len = (size_t)count * (size_t)t->size;
+    const void *span;
+    if (!req && c->size > 1 && len && dt_span(t, count, buffer, &span) &&
+        choose(c, len) == BC_BINOMIAL)
+        return cf_raise(c, cf_bcast_binomial(c, root, (void *)span, len), fn);
     struct coll_sched *s = cs_new(c);
     if (!s) return mpi_err(c, MPI_ERR_NO_MEM, fn, "out of memory");
-    size_t len = (size_t)count * (size_t)t->size;
     if (c->size > 1 && len) {
         void *p = c->rank == root ? (void *)cs_in(s, t, (size_t)count, buffer)
                                   : cs_out(s, t, (size_t)count, buffer);

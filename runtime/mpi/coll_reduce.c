@@ -3,6 +3,7 @@
  * operation sees its operands in rank order); across nodes, each node
  * reduces to one member first and those cross the network once. */
 #include "runtime/mpi/coll.h"
+#include "runtime/mpi/coll_fast.h"
 #include "runtime/progress/lock.h"
 
 enum { RE_BINOMIAL, RE_NODE_AWARE, RE_RING };
@@ -98,6 +99,17 @@ static void reduce_ring(struct coll_sched *s, int root, const void *mine, void *
 #undef CNT
 }
 
+static int choose(struct mpi_comm *c, const struct mpi_op *o, size_t n, size_t esize)
+{
+    int alg = coll_forced(CK_REDUCE);
+    /* The ring splits the vector in p blocks: a commutative operation
+     * and at least p elements. */
+    if (alg == RE_RING && (!o->commute || n < (size_t)c->size)) alg = -1;
+    if (alg >= 0) return alg;
+    if (coll_multinode(c) && o->commute) return RE_NODE_AWARE;
+    return o->commute && n >= (size_t)c->size && n * esize >= 256 * 1024 ? RE_RING : RE_BINOMIAL;
+}
+
 static int reduce(const void *sbuf, void *rbuf, int count, MPI_Datatype type, MPI_Op op, int root,
                   MPI_Comm comm, MPI_Request *req, const char *fn)
 {
@@ -114,23 +126,20 @@ static int reduce(const void *sbuf, void *rbuf, int count, MPI_Datatype type, MP
           (rc = coll_check_alias(c, sbuf, rbuf, (size_t)count * (size_t)t->size, fn)))) ||
         (req && (rc = coll_check_req(c, req, fn))))
         return rc;
+    size_t n = (size_t)count;
+    int isroot = c->rank == root, alg = n ? choose(c, o, n, (size_t)t->size) : -1;
+    const void *mp, *outp = NULL;
+    if (!req && alg == RE_BINOMIAL && c->size > 1 &&
+        dt_span(t, count, sbuf == MPI_IN_PLACE ? rbuf : sbuf, &mp) &&
+        (!isroot || dt_span(t, count, rbuf, &outp)))
+        return cf_raise(c, cf_reduce_binomial(c, o, t, root, mp, (void *)outp, n), fn);
     struct coll_sched *s = cs_new(c);
     if (!s) return mpi_err(c, MPI_ERR_NO_MEM, fn, "out of memory");
     cs_set_op(s, o, t);
-    size_t n = (size_t)count;
     if (n) {
-        int isroot = c->rank == root;
         const void *mine = cs_in(s, t, n, sbuf == MPI_IN_PLACE ? rbuf : sbuf);
         void *out = isroot ? cs_out(s, t, n, rbuf) : NULL;
         cs_round(s);
-        int alg = coll_forced(CK_REDUCE);
-        /* The ring splits the vector in p blocks: a commutative operation
-         * and at least p elements. */
-        if (alg == RE_RING && (!o->commute || n < (size_t)c->size)) alg = -1;
-        if (alg < 0)
-            alg = coll_multinode(c) && o->commute                                   ? RE_NODE_AWARE
-                  : o->commute && n >= (size_t)c->size && n * t->size >= 256 * 1024 ? RE_RING
-                                                                                    : RE_BINOMIAL;
         if (alg == RE_RING && c->size > 1) {
             reduce_ring(s, root, mine, out, n);
         } else if (alg == RE_NODE_AWARE && o->commute) {

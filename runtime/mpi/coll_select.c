@@ -19,7 +19,7 @@ static const struct kind_names kinds[CK_N] = {
     [CK_BCAST] = {"FERRY_COLL_BCAST", {"binomial", "scatter_allgather", "node_aware"}},
     [CK_REDUCE] = {"FERRY_COLL_REDUCE", {"binomial", "node_aware", "ring"}},
     [CK_ALLREDUCE] = {"FERRY_COLL_ALLREDUCE",
-                      {"recursive_doubling", "rabenseifner", "ring", "node_aware"}},
+                      {"recursive_doubling", "rabenseifner", "ring", "node_aware", "flat"}},
     [CK_GATHER] = {"FERRY_COLL_GATHER", {"binomial", "linear"}},
     [CK_SCATTER] = {"FERRY_COLL_SCATTER", {"binomial", "linear"}},
     [CK_ALLGATHER] = {"FERRY_COLL_ALLGATHER", {"recursive_doubling", "bruck", "ring"}},
@@ -97,4 +97,10 @@ int coll_multinode(struct mpi_comm *c)
         if (r && nd == node_of(c, r - 1)) shared = 1;
     }
     return other && shared;
+}
+
+int coll_crowded_node(void)
+{
+    return ferry_w.local_size == ferry_w.size && ferry_w.ncores > 0 &&
+           ferry_w.local_size >= 4 * ferry_w.ncores;
 }

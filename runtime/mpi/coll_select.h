@@ -39,5 +39,9 @@ int coll_nodes(struct coll_sched *s, struct coll_nodes *n);
 /* Whether c spans several nodes with several members on some node: where
  * node-aware algorithms pay. */
 int coll_multinode(struct mpi_comm *c);
+/* Whether the whole job is on this node with 4 or more ranks per core:
+ * there every round of an algorithm costs each rank a wake-up, and the
+ * flat algorithms (everyone to rank 0 and back) pay. */
+int coll_crowded_node(void);
 
 #endif

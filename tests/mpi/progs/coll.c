@@ -723,8 +723,49 @@ static void test_reduce_local(void)
     CHECK_INT(commute, 0);
 }
 
+/* Short blocking collectives skip the schedule when their buffers are
+ * contiguous: the two ways must speak the same messages, since members
+ * may describe the same bytes by different types (a strided type at
+ * some, plain ints at others), and a blocking collective may run while
+ * nonblocking ones of the same communicator are in flight. */
+static void test_mixed(MPI_Comm comm)
+{
+    int r, p;
+    MPI_Comm_rank(comm, &r);
+    MPI_Comm_size(comm, &p);
+    int a[2 * 64];
+    for (int root = 0; root < p; root++) {
+        MPI_Datatype t = (r + root) % 2 ? strided : MPI_INT;
+        for (int i = 0; i < 64; i++) *at(t, a, (size_t)i) = r == root ? dval(root, 1, i) : -1;
+        CHECK_OK(MPI_Bcast(a, 64, t, root, comm));
+        for (int i = 0; i < 64; i++) CHECK_INT(*at(t, a, (size_t)i), dval(root, 1, i));
+    }
+    int x = r + 1, s1 = 0, s2 = 0, s3 = 0, red = 0, bc[8];
+    MPI_Request q[2];
+    CHECK_OK(MPI_Iallreduce(&x, &s1, 1, MPI_INT, MPI_SUM, comm, &q[0]));
+    CHECK_OK(MPI_Ibarrier(comm, &q[1]));
+    CHECK_OK(MPI_Allreduce(&x, &s2, 1, MPI_INT, MPI_SUM, comm));
+    CHECK_OK(MPI_Barrier(comm));
+    for (int i = 0; i < 8; i++) bc[i] = r == p - 1 ? i * 3 : -1;
+    CHECK_OK(MPI_Bcast(bc, 8, MPI_INT, p - 1, comm));
+    CHECK_OK(MPI_Reduce(&x, &red, 1, MPI_INT, MPI_MAX, p - 1, comm));
+    CHECK_OK(MPI_Allreduce(MPI_IN_PLACE, &x, 1, MPI_INT, MPI_PROD, comm));
+    CHECK_OK(MPI_Waitall(2, q, MPI_STATUSES_IGNORE));
+    CHECK_OK(MPI_Iallreduce(&s2, &s3, 1, MPI_INT, MPI_MAX, comm, &q[0]));
+    CHECK_OK(MPI_Wait(&q[0], MPI_STATUS_IGNORE));
+    int fact = 1;
+    for (int i = 2; i <= p; i++) fact *= i;
+    CHECK_INT(s1, p * (p + 1) / 2);
+    CHECK_INT(s2, p * (p + 1) / 2);
+    CHECK_INT(s3, p * (p + 1) / 2);
+    CHECK_INT(x, fact);
+    if (r == p - 1) CHECK_INT(red, p);
+    for (int i = 0; i < 8; i++) CHECK_INT(bc[i], i * 3);
+}
+
 static void run_all(MPI_Comm comm)
 {
+    test_mixed(comm);
     for (nb = 0; nb < 2; nb++) {
         test_reductions(comm);
         test_movement(comm, MPI_INT);
