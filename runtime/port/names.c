@@ -53,6 +53,15 @@ static int reason(const struct pmi_msg *m)
     return FERRY_ERR_INVALID;
 }
 
+/* Progress while the launcher answers: what it completes may be what a
+ * parked thread of this rank waits for. */
+static int serve(void)
+{
+    int n = progress_once();
+    if (n && lock_on) lock_wake_parked(0);
+    return n;
+}
+
 static struct local_name *local_find(const char *name)
 {
     for (size_t i = 0; i < nlocal; i++)
@@ -78,8 +87,8 @@ FERRY_API int ferry_name_register(const char *name, ferry_port_t port)
     char p[48];
     snprintf(p, sizeof p, "%u:%u:%u", port.rank, port.index, port.gen);
     struct pmi_msg m;
-    rc = pmi_client_request(&m, "ferry_name_register_result", progress_once, "ferry_name_register",
-                            "name", name, "port", p);
+    rc = pmi_client_request(&m, "ferry_name_register_result", serve, "ferry_name_register", "name",
+                            name, "port", p);
     return rc ? rc : reason(&m);
 }
 
@@ -96,9 +105,37 @@ FERRY_API int ferry_name_unregister(const char *name)
         return FERRY_OK;
     }
     struct pmi_msg m;
-    rc = pmi_client_request(&m, "ferry_name_unregister_result", progress_once,
-                            "ferry_name_unregister", "name", name, NULL, NULL);
+    rc = pmi_client_request(&m, "ferry_name_unregister_result", serve, "ferry_name_unregister",
+                            "name", name, NULL, NULL);
     return rc ? rc : reason(&m);
+}
+
+static long long mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A job of one: only another thread of this rank can register the name.
+ * Look again every millisecond, without the big lock in between. */
+static int singleton_wait(const char *name, ferry_port_t *port, int timeout_ms)
+{
+    /* Without threads, a wait forever could never end. */
+    if (timeout_ms == 0 || (timeout_ms < 0 && !lock_on)) return FERRY_ERR_NOT_FOUND;
+    long long end = mono_ms() + timeout_ms;
+    struct timespec ms = {0, 1000000L};
+    for (;;) {
+        int depth = lock_release_all();
+        nanosleep(&ms, NULL);
+        lock_reacquire(depth);
+        struct local_name *e = local_find(name);
+        if (e) {
+            *port = e->port;
+            return FERRY_OK;
+        }
+        if (timeout_ms > 0 && mono_ms() >= end) return FERRY_ERR_TIMEOUT;
+    }
 }
 
 FERRY_API int ferry_name_lookup(const char *name, ferry_port_t *port, int timeout_ms)
@@ -113,17 +150,13 @@ FERRY_API int ferry_name_lookup(const char *name, ferry_port_t *port, int timeou
             *port = e->port;
             return FERRY_OK;
         }
-        if (timeout_ms == 0) return FERRY_ERR_NOT_FOUND;
-        /* Nobody else can register it: the wait can only run out. */
-        struct timespec ts = {timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000L};
-        if (timeout_ms > 0) nanosleep(&ts, NULL);
-        return timeout_ms > 0 ? FERRY_ERR_TIMEOUT : FERRY_ERR_NOT_FOUND;
+        return singleton_wait(name, port, timeout_ms);
     }
     char t[16];
     snprintf(t, sizeof t, "%d", timeout_ms);
     struct pmi_msg m;
-    rc = pmi_client_request(&m, "ferry_name_lookup_result", progress_once, "ferry_name_lookup",
-                            "name", name, "timeout_ms", t);
+    rc = pmi_client_request(&m, "ferry_name_lookup_result", serve, "ferry_name_lookup", "name",
+                            name, "timeout_ms", t);
     if (rc || (rc = reason(&m))) return rc;
     const char *p = pmi_get(&m, "port");
     unsigned r, i, g;

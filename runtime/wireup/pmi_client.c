@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 
 #include "include/ferry.h"
 #include "runtime/core/world.h"
+#include "runtime/progress/lock.h"
 #include "runtime/wireup/pmi_client.h"
 #include "runtime/wireup/pmi_wire.h"
 
@@ -24,7 +26,51 @@ static struct {
 
 /* Lines the launcher sends unasked (a rank exited): never an answer. */
 static void (*event_fn)(const struct pmi_msg *m);
-static int in_request; /* an answer is awaited: events are read with it */
+
+/* Requests that wait for their answer (the name service, whose lookups
+ * may wait long) can be in flight from several threads at once, each
+ * waiting without the big lock. The launcher keeps one request of each
+ * kind per rank and its answers carry no id, so requests of one kind take
+ * turns, and an answer read by a thread that did not ask for it is left
+ * in its kind's slot for the one that did. Slots are taken under the big
+ * lock. */
+#define KINDS 4
+static struct kind {
+    const char *expect; /* the answer's cmd; NULL while the slot is free */
+    pthread_mutex_t turn;
+    int waiting; /* a thread awaits this answer */
+    int stashed; /* msg holds it */
+    struct pmi_msg msg;
+} kinds[KINDS] = {{.turn = PTHREAD_MUTEX_INITIALIZER},
+                  {.turn = PTHREAD_MUTEX_INITIALIZER},
+                  {.turn = PTHREAD_MUTEX_INITIALIZER},
+                  {.turn = PTHREAD_MUTEX_INITIALIZER}};
+static int awaiting; /* answers awaited: events are read with them */
+
+static struct kind *kind_of(const char *expect)
+{
+    struct kind *free_slot = NULL;
+    for (int i = 0; i < KINDS; i++) {
+        if (kinds[i].expect && strcmp(kinds[i].expect, expect) == 0) return &kinds[i];
+        if (!kinds[i].expect && !free_slot) free_slot = &kinds[i];
+    }
+    if (free_slot) free_slot->expect = expect;
+    return free_slot;
+}
+
+/* An answer another thread awaits: leave it in that thread's slot. */
+static int stash_for_other(const struct pmi_msg *m, const struct kind *mine)
+{
+    for (int i = 0; i < KINDS; i++) {
+        struct kind *k = &kinds[i];
+        if (k != mine && k->waiting && !k->stashed && strcmp(k->expect, m->cmd) == 0) {
+            pmi_msg_copy(&k->msg, m);
+            k->stashed = 1;
+            return 1;
+        }
+    }
+    return 0;
+}
 
 static int take_event(const struct pmi_msg *m)
 {
@@ -40,7 +86,7 @@ void pmi_client_on_event(void (*fn)(const struct pmi_msg *m))
 
 int pmi_client_poll_events(void)
 {
-    if (pmi.fd < 0 || in_request) return 0;
+    if (pmi.fd < 0 || awaiting) return 0;
     struct pmi_msg m;
     int n = 0;
     for (;;) {
@@ -79,7 +125,7 @@ static int call(struct pmi_msg *ans, const char *expect, const char *cmd, ...)
     va_end(ap);
     int rc = pmi_send(pmi.fd, cmd, kv[0], kv[1], kv[2], kv[3], kv[4], kv[5], kv[6], kv[7], NULL);
     if (rc) return FERRY_ERR_WIREUP;
-    while (!(rc = pmi_read_msg(&pmi.rd, ans)) && take_event(ans)) {
+    while (!(rc = pmi_read_msg(&pmi.rd, ans)) && (take_event(ans) || stash_for_other(ans, NULL))) {
     }
     if (rc) {
         ferry_log("PMI: no answer to %s: %s", cmd, pmi_wire_strerror(rc));
@@ -155,62 +201,68 @@ int pmi_client_put(const char *key, const char *val)
     return rc ? FERRY_ERR_WIREUP : FERRY_OK;
 }
 
-static int await_answer(struct pmi_msg *m, const char *cmd, int (*progress)(void));
-
-/* Wait for one answer line, calling progress() meanwhile. */
-static int await_progress(struct pmi_msg *m, const char *cmd, int (*progress)(void))
-{
-    in_request = 1;
-    int rc = await_answer(m, cmd, progress);
-    in_request = 0;
-    return rc;
-}
-
-static int await_answer(struct pmi_msg *m, const char *cmd, int (*progress)(void))
+/* Wait for the answer of kind k, calling progress() meanwhile; when
+ * idle, wait for the launcher's line without the big lock. */
+static int await_answer(struct pmi_msg *m, struct kind *k, const char *cmd, int (*progress)(void))
 {
     for (;;) {
+        if (k->stashed) {
+            pmi_msg_copy(m, &k->msg);
+            k->stashed = 0;
+            return FERRY_OK;
+        }
         int rc = pmi_next_msg(&pmi.rd, m);
-        if (rc == 1 && take_event(m)) continue;
+        if (rc == 1 && (take_event(m) || stash_for_other(m, k))) continue;
         if (rc == 1) return FERRY_OK;
         if (rc == 0) rc = pmi_reader_fill(&pmi.rd);
         if (rc < 0) {
             ferry_log("PMI: no answer to %s: %s", cmd, pmi_wire_strerror(rc));
             return FERRY_ERR_WIREUP;
         }
-        /* Nothing yet: serve peers meanwhile, and doze when idle. */
         if (rc == 0 && progress() == 0) {
+            int depth = lock_release_all();
             struct pollfd pfd = {pmi.fd, POLLIN, 0};
             poll(&pfd, 1, 1);
+            lock_reacquire(depth);
         }
     }
 }
 
+/* Called under the big lock, if any. */
 int pmi_client_request(struct pmi_msg *ans, const char *expect, int (*progress)(void),
                        const char *cmd, const char *k1, const char *v1, const char *k2,
                        const char *v2)
 {
     if (pmi.fd < 0) return FERRY_ERR_WIREUP;
-    if (pmi_send(pmi.fd, cmd, k1, v1, k2, v2, NULL)) return FERRY_ERR_WIREUP;
-    int rc = await_progress(ans, cmd, progress);
-    if (rc) return rc;
-    if (strcmp(ans->cmd, expect) != 0) {
-        ferry_log("PMI: answer to %s was %s, expected %s", cmd, ans->cmd, expect);
-        return FERRY_ERR_WIREUP;
+    struct kind *k = kind_of(expect);
+    if (!k) return FERRY_ERR_INVALID;
+    /* Queue for the turn without the big lock: its holder needs it. */
+    int depth = lock_release_all();
+    pthread_mutex_lock(&k->turn);
+    lock_reacquire(depth);
+    int rc = FERRY_ERR_WIREUP;
+    if (pmi_send(pmi.fd, cmd, k1, v1, k2, v2, NULL) == 0) {
+        k->waiting = 1;
+        awaiting++;
+        rc = await_answer(ans, k, cmd, progress);
+        awaiting--;
+        k->waiting = 0;
     }
-    return FERRY_OK;
+    pthread_mutex_unlock(&k->turn);
+    if (!rc && strcmp(ans->cmd, expect) != 0) {
+        ferry_log("PMI: answer to %s was %s, expected %s", cmd, ans->cmd, expect);
+        rc = FERRY_ERR_WIREUP;
+    }
+    return rc;
 }
 
 int pmi_client_fence_progress(int (*progress)(void))
 {
-    if (pmi.fd < 0) return FERRY_OK;
-    if (pmi_send(pmi.fd, "barrier_in", NULL)) return FERRY_ERR_WIREUP;
     struct pmi_msg m;
-    if (await_progress(&m, "barrier_in", progress)) return FERRY_ERR_WIREUP;
-    if (strcmp(m.cmd, "barrier_out") != 0) {
-        ferry_log("PMI: answer to barrier_in was %s", m.cmd);
-        return FERRY_ERR_WIREUP;
-    }
-    return FERRY_OK;
+    if (pmi.fd < 0) return FERRY_OK;
+    return pmi_client_request(&m, "barrier_out", progress, "barrier_in", NULL, NULL, NULL, NULL)
+               ? FERRY_ERR_WIREUP
+               : FERRY_OK;
 }
 
 int pmi_client_fence(void)

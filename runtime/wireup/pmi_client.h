@@ -18,7 +18,9 @@ int pmi_client_fence(void);
 int pmi_client_fence_progress(int (*progress)(void));
 int pmi_client_get(const char *key, char *val, size_t cap);
 /* Send cmd with up to two key/value pairs (NULL to stop) and wait for the
- * answer named expect, calling progress() meanwhile. Not for singletons. */
+ * answer named expect, calling progress() meanwhile. Not for singletons.
+ * Threads may call it at once: while idle it waits without the big lock;
+ * requests of one kind (one expect) take turns. */
 struct pmi_msg;
 int pmi_client_request(struct pmi_msg *ans, const char *expect, int (*progress)(void),
                        const char *cmd, const char *k1, const char *v1, const char *k2,

@@ -55,6 +55,17 @@ int pmi_parse(const char *line, size_t len, struct pmi_msg *m)
     return m->cmd ? PMI_WIRE_OK : PMI_WIRE_NO_CMD;
 }
 
+void pmi_msg_copy(struct pmi_msg *dst, const struct pmi_msg *src)
+{
+    memcpy(dst->buf, src->buf, sizeof dst->buf);
+    dst->cmd = src->cmd ? dst->buf + (src->cmd - src->buf) : NULL;
+    dst->nfields = src->nfields;
+    for (int i = 0; i < src->nfields; i++) {
+        dst->f[i].key = dst->buf + (src->f[i].key - src->buf);
+        dst->f[i].val = dst->buf + (src->f[i].val - src->buf);
+    }
+}
+
 const char *pmi_get(const struct pmi_msg *m, const char *key)
 {
     for (int i = 0; i < m->nfields; i++)

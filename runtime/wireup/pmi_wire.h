@@ -43,6 +43,8 @@ struct pmi_msg {
  * error, m keeps what was parsed before the bad field (cmd may be set), so a
  * server can name the command in its answer. */
 int pmi_parse(const char *line, size_t len, struct pmi_msg *m);
+/* Copy a parsed line (its keys and values point into its own buf). */
+void pmi_msg_copy(struct pmi_msg *dst, const struct pmi_msg *src);
 /* The value of key, or NULL. */
 const char *pmi_get(const struct pmi_msg *m, const char *key);
 /* The value of key as a base-10 long; PMI_WIRE_MISSING or PMI_WIRE_MALFORMED. */

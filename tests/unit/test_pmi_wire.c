@@ -67,6 +67,21 @@ static void test_parse_good(void)
     CU_ASSERT_EQUAL(pmi_get_long(&m, "n", &v), PMI_WIRE_MALFORMED);
 }
 
+/* A copy's keys and values point into its own buffer, so it outlives the
+ * original (an answer kept for the thread that awaits it). */
+static void test_msg_copy(void)
+{
+    static struct pmi_msg copy;
+    CU_ASSERT_EQUAL_FATAL(parse("cmd=ferry_name_lookup_result rc=0 port=1:2:3\n"), PMI_WIRE_OK);
+    pmi_msg_copy(&copy, &m);
+    memset(&m, 'x', sizeof m);
+    CU_ASSERT_STRING_EQUAL(copy.cmd, "ferry_name_lookup_result");
+    CU_ASSERT_EQUAL(copy.nfields, 2);
+    CU_ASSERT_STRING_EQUAL(pmi_get(&copy, "port"), "1:2:3");
+    CU_ASSERT_STRING_EQUAL(pmi_get(&copy, "rc"), "0");
+    CU_ASSERT_TRUE(copy.cmd >= copy.buf && copy.cmd < copy.buf + sizeof copy.buf);
+}
+
 static void test_parse_no_cmd(void)
 {
     const char *bad[] = {"",        "\n",         "    \n",  "key=val cmd=init\n",
@@ -571,6 +586,7 @@ int main(void)
     CU_pSuite s = CU_add_suite("pmi_wire", NULL, NULL);
     CU_add_test(s, "parse good lines", test_parse_good);
     CU_add_test(s, "parse: no cmd", test_parse_no_cmd);
+    CU_add_test(s, "copy of a parsed line", test_msg_copy);
     CU_add_test(s, "parse: malformed", test_parse_malformed);
     CU_add_test(s, "parse: limits", test_parse_limits);
     CU_add_test(s, "strerror", test_strerror);
