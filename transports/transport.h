@@ -47,17 +47,26 @@ struct ferry_world;
  * polling. The payload is only valid during the call. */
 typedef void (*ferry_frame_fn)(const struct ferry_hdr *h, const void *payload, size_t len);
 
+struct iovec;
+
 /* An asynchronous pull, owned by the runtime, advanced by the transport. */
 struct ferry_pull {
     int done;  /* set by the transport when the bytes have landed */
     int error; /* FERRY_OK or an error code, valid once done */
     void *tp;  /* transport-private state */
+    /* Set by the runtime before pull() (NULL otherwise), only for a
+     * transport with caps.pull_iov: the bytes land in these regions, in
+     * order, instead of dst (the receiver's derived datatype). They hold
+     * at least the message's length and stay valid until done. */
+    const struct iovec *dst_iov;
+    uint32_t dst_iovcnt;
 };
 
 struct ferry_transport_caps {
     size_t max_eager; /* largest payload send() accepts */
     int can_pull;     /* whether pull() is implemented */
-    int pull_iov;     /* whether pull() takes scattered sources (FERRY_RNDV_IOV) */
+    int pull_iov;     /* whether pull() takes scattered sources (FERRY_RNDV_IOV) and
+                         destinations (ferry_pull.dst_iov) */
 };
 
 struct ferry_transport_ops {
@@ -75,7 +84,8 @@ struct ferry_transport_ops {
     /* Send a frame without blocking. FERRY_ERR_WOULDBLOCK when there is no
      * room right now (the runtime retries later, in order). */
     int (*send)(int rank, const struct ferry_hdr *h, const void *payload, size_t len);
-    /* Start pulling r->len bytes from rank's buffer into dst. */
+    /* Start pulling r->len bytes from rank's buffer into dst (or into
+     * op->dst_iov when set). */
     int (*pull)(int rank, const struct ferry_rndv *r, void *dst, struct ferry_pull *op);
     /* Deliver arrived frames and advance pulls; returns how many events. */
     int (*poll)(void);

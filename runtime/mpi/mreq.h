@@ -26,7 +26,7 @@ struct mpi_req {
     int count;
     struct mpi_dtype *dt; /* referenced */
     int peer, tag;
-    void *tmp;  /* packed bytes of a non-contiguous send or receive */
+    void *tmp;  /* packed bytes of a non-contiguous send or receive, or its regions */
     size_t cap; /* receive capacity in bytes */
     struct mpi_sched *sched;
     struct mpi_req *orphan_next;
@@ -65,11 +65,13 @@ static inline struct mpi_req *mreq_get(MPI_Request h)
 }
 void reqs_fini(void);
 
-/* Start a send or receive into fr (and a packed copy into *tmp). */
+/* Start a send or receive into fr. *tmp: what to free once it is done (a
+ * packed copy, or a list of regions); for a receive, *unpack says whether
+ * *tmp is a packed copy to unpack into buf (else the bytes land in buf). */
 int p2p_start_send(struct mpi_comm *c, const void *buf, int count, struct mpi_dtype *t, int dest,
                    int tag, enum send_mode mode, struct ferry_request **fr, void **tmp);
 int p2p_start_recv(struct mpi_comm *c, void *buf, int count, struct mpi_dtype *t, int source,
-                   int tag, struct ferry_request **fr, void **tmp, size_t *cap);
+                   int tag, struct ferry_request **fr, void **tmp, size_t *cap, int *unpack);
 /* Start the operation persistent request r describes; errors raised as fn. */
 int mreq_start(struct mpi_req *r, const char *fn);
 /* Raise the error a finished operation reported in st, naming fn. */

@@ -2,7 +2,8 @@
  * or receive on the peer's MPI port, with the communicator's context and
  * the tag in the 64-bit match bits. Contiguous data goes straight from and
  * to the user's buffer; other layouts through a packed copy, except large
- * sends on the node, which leave their regions for the receiver to pull. */
+ * sends on the node, which leave their regions for the receiver to pull,
+ * and receives into regions large enough, which land there directly. */
 #include <stdlib.h>
 #include <sys/uio.h>
 
@@ -14,23 +15,32 @@
  * bytes costs the same as the pull of the regions would. */
 #define REGION_MIN_AVG 16384
 
-/* The regions of count elements of t at buf, adjacent ones merged, for a
- * send the receiver pulls from where the data lies (no packed copy):
- * the array, or NULL when regions are too small for that to pay, or too
- * many, or memory is short (the send is packed then). */
-static struct iovec *dt_regions(const struct mpi_dtype *t, int count, const void *buf, size_t len,
-                                uint32_t *n)
+/* A receive lands in its own regions (memcpy from an eager frame, or the
+ * local side of the pull) from this many bytes per region on average:
+ * below, the list costs more to build and walk than unpacking a packed
+ * copy. Measured in the report of the change that made it. */
+#define RECV_REGION_MIN_AVG 256
+
+static long env_min(const char *name, long dflt)
 {
-    static long min_avg = -1; /* FERRY_IOV_MIN: bytes per region at least */
-    if (min_avg < 0) {
-        const char *e = getenv("FERRY_IOV_MIN");
-        min_avg = e ? atol(e) : REGION_MIN_AVG;
-        if (min_avg < 1) min_avg = 1;
-    }
+    const char *e = getenv(name);
+    long v = e ? atol(e) : dflt;
+    return v < 1 ? 1 : v;
+}
+
+/* Whether count elements of t (len bytes) are few enough regions, each
+ * min_avg bytes on average, to be worth a list. */
+static int regions_pay(const struct mpi_dtype *t, int count, size_t len, long min_avg)
+{
     size_t max = (size_t)count * t->nblocks;
-    if (!max || max > UINT32_MAX || len / max < (size_t)min_avg) return NULL;
-    struct iovec *v = malloc(max * sizeof *v);
-    if (!v) return NULL;
+    return max && max <= UINT32_MAX && len / max >= (size_t)min_avg;
+}
+
+/* The regions of count elements of t at buf into v (room for count *
+ * t->nblocks), adjacent ones merged: how many. */
+static uint32_t dt_regions_into(const struct mpi_dtype *t, int count, const void *buf,
+                                struct iovec *v)
+{
     size_t k = 0;
     MPI_Aint ext = dt_extent(t);
     for (int e = 0; e < count; e++) {
@@ -44,8 +54,37 @@ static struct iovec *dt_regions(const struct mpi_dtype *t, int count, const void
                 v[k++] = (struct iovec){p, blen};
         }
     }
-    *n = (uint32_t)k;
+    return (uint32_t)k;
+}
+
+/* The regions of a send the receiver pulls from where the data lies (no
+ * packed copy): the array, or NULL when regions are too small for that to
+ * pay (FERRY_IOV_MIN), or too many, or memory is short (packed then). */
+static struct iovec *dt_regions(const struct mpi_dtype *t, int count, const void *buf, size_t len,
+                                uint32_t *n)
+{
+    static long min_avg = -1;
+    if (min_avg < 0) min_avg = env_min("FERRY_IOV_MIN", REGION_MIN_AVG);
+    if (!regions_pay(t, count, len, min_avg)) return NULL;
+    struct iovec *v = malloc((size_t)count * t->nblocks * sizeof *v);
+    if (v) *n = dt_regions_into(t, count, buf, v);
     return v;
+}
+
+/* A receive's scattered buffer (struct port_iov then its regions, one
+ * allocation), or NULL when it does not pay (FERRY_IOV_RECV_MIN) or memory
+ * is short (the receive goes through a packed copy then). */
+static struct port_iov *recv_regions(const struct mpi_dtype *t, int count, void *buf, size_t len)
+{
+    static long min_avg = -1;
+    if (min_avg < 0) min_avg = env_min("FERRY_IOV_RECV_MIN", RECV_REGION_MIN_AVG);
+    if (!regions_pay(t, count, len, min_avg)) return NULL;
+    struct port_iov *d = malloc(sizeof *d + (size_t)count * t->nblocks * sizeof(struct iovec));
+    if (!d) return NULL;
+    struct iovec *v = (struct iovec *)(d + 1);
+    d->iov = v;
+    d->n = dt_regions_into(t, count, buf, v);
+    return d;
 }
 
 int p2p_start_send(struct mpi_comm *c, const void *buf, int count, struct mpi_dtype *t, int dest,
@@ -86,19 +125,28 @@ int p2p_start_send(struct mpi_comm *c, const void *buf, int count, struct mpi_dt
 }
 
 int p2p_start_recv(struct mpi_comm *c, void *buf, int count, struct mpi_dtype *t, int source,
-                   int tag, struct ferry_request **fr, void **tmp, size_t *cap)
+                   int tag, struct ferry_request **fr, void **tmp, size_t *cap, int *unpack)
 {
     size_t len = (size_t)count * (size_t)t->size;
     const void *p;
     void *packed = NULL;
+    unsigned flags = PORT_RECV_CONSUME;
+    *unpack = 0;
     if (!len) {
         p = NULL;
     } else if (!dt_span(t, count, buf, &p)) {
-        if (!(packed = malloc(len))) return MPI_ERR_NO_MEM;
-        p = packed;
+        struct port_iov *d = recv_regions(t, count, buf, len);
+        if (d) {
+            flags |= PORT_RECV_IOV;
+            p = packed = d;
+        } else {
+            if (!(packed = malloc(len))) return MPI_ERR_NO_MEM;
+            p = packed;
+            *unpack = 1;
+        }
     }
     struct match m = p2p_match(c, source, tag);
-    int rc = port_irecv(mpi_s.port, &m, (void *)p, len, PORT_RECV_CONSUME, fr);
+    int rc = port_irecv(mpi_s.port, &m, (void *)p, len, flags, fr);
     if (rc) {
         free(packed);
         return mpi_class_of(rc);
@@ -116,8 +164,10 @@ int mreq_start(struct mpi_req *r, const char *fn)
     if (r->peer == MPI_PROC_NULL) return MPI_SUCCESS;
     int rc;
     if (r->kind == MR_RECV) {
+        int unpack;
         rc = p2p_start_recv(r->comm, (void *)r->buf, r->count, r->dt, r->peer, r->tag, &r->fr,
-                            &r->tmp, &r->cap);
+                            &r->tmp, &r->cap, &unpack);
+        r->settled = !unpack; /* the bytes land in the user's buffer */
     } else if (r->mode == SM_BUFFERED) {
         /* Raises its own errors. */
         if ((rc = bsend_start(r->comm, r->buf, r->count, r->dt, r->peer, r->tag, fn)))

@@ -26,15 +26,14 @@ __attribute__((noinline)) static int recv(void *buf, int count, MPI_Datatype typ
     struct ferry_request *fr;
     void *tmp;
     size_t cap;
-    if ((rc = p2p_start_recv(c, buf, count, t, source, tag, &fr, &tmp, &cap)))
+    int unpack;
+    if ((rc = p2p_start_recv(c, buf, count, t, source, tag, &fr, &tmp, &cap, &unpack)))
         return p2p_raise(c, rc, FN, NULL);
     if (!fr->done) mpi_wait_until(fr_done, fr);
     ferry_status_t fs;
     int err = mpi_class_of(ferry_wait(&fr, &fs));
-    if (tmp) {
-        dt_unpack(t, count, tmp, (MPI_Count)(fs.size < cap ? fs.size : cap), buf);
-        free(tmp);
-    }
+    if (unpack) dt_unpack(t, count, tmp, (MPI_Count)(fs.size < cap ? fs.size : cap), buf);
+    free(tmp);
     MPI_Status local, *st = status_ignored(status) ? &local : status;
     status_from_port(st, &fs, c, cap, err);
     return err ? p2p_raise(c, err, FN, st) : MPI_SUCCESS;
@@ -99,11 +98,13 @@ FERRY_API int PMPI_Irecv(void *buf, int count, MPI_Datatype type, int source, in
     r->count = count;
     r->dt = t;
     dtype_ref(t);
+    int unpack = 0;
     if (source != MPI_PROC_NULL &&
-        (rc = p2p_start_recv(c, buf, count, t, source, tag, &r->fr, &r->tmp, &r->cap))) {
+        (rc = p2p_start_recv(c, buf, count, t, source, tag, &r->fr, &r->tmp, &r->cap, &unpack))) {
         mreq_free(r);
         return p2p_raise(c, rc, FN, NULL);
     }
+    r->settled = !unpack; /* the bytes land in the user's buffer */
     if ((rc = mreq_publish(r, request))) {
         if (r->fr && port_recv_cancel(r->fr))
             req_free(r->fr);

@@ -23,9 +23,9 @@ static int exchange(struct mpi_comm *c, const void *sbuf, int scount, struct mpi
     struct two t = {NULL, NULL};
     void *stmp = NULL, *rtmp = NULL;
     size_t cap = 0;
-    int rc;
+    int rc, unpack = 0;
     if (source != MPI_PROC_NULL &&
-        (rc = p2p_start_recv(c, rbuf, rcount, rtype, source, rtag, &t.r, &rtmp, &cap)))
+        (rc = p2p_start_recv(c, rbuf, rcount, rtype, source, rtag, &t.r, &rtmp, &cap, &unpack)))
         return p2p_raise(c, rc, fn, NULL);
     if (dest != MPI_PROC_NULL &&
         (rc = p2p_start_send(c, sbuf, scount, stype, dest, stag, SM_STANDARD, &t.s, &stmp))) {
@@ -46,7 +46,8 @@ static int exchange(struct mpi_comm *c, const void *sbuf, int scount, struct mpi
     if (t.r) {
         ferry_status_t fs;
         rerr = mpi_class_of(ferry_wait(&t.r, &fs));
-        if (rtmp) dt_unpack(rtype, rcount, rtmp, (MPI_Count)(fs.size < cap ? fs.size : cap), rbuf);
+        if (unpack)
+            dt_unpack(rtype, rcount, rtmp, (MPI_Count)(fs.size < cap ? fs.size : cap), rbuf);
         status_from_port(st, &fs, c, cap, rerr);
     } else {
         status_proc_null(st);

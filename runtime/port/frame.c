@@ -3,6 +3,7 @@
  * go to flow.c. Everything in a frame is checked before use. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 
 #include "include/ferry.h"
 #include "runtime/core/world.h"
@@ -35,10 +36,38 @@ static int pulls_done(const struct ferry_request *r)
     return 1;
 }
 
+/* Copy n bytes of src into the regions of a scattered receive buffer. */
+static void scatter(const struct port_iov *d, const void *src, size_t n)
+{
+    const char *s = src;
+    for (uint32_t i = 0; i < d->n && n; i++) {
+        size_t k = d->iov[i].iov_len < n ? d->iov[i].iov_len : n;
+        memcpy(d->iov[i].iov_base, s, k);
+        s += k;
+        n -= k;
+    }
+}
+
+/* Copy a message's n bytes into a receive's buffer, contiguous or not. */
+static void land(const struct ferry_request *r, const void *src, size_t n)
+{
+    if (!n) return;
+    if (r->flags & PORT_RECV_IOV)
+        scatter(r->buf, src, n);
+    else
+        memcpy(r->buf, src, n);
+}
+
 static void finish_pull(struct ferry_request *r)
 {
     send_control(r->peer, FRAME_FIN, r->rndv.cookie);
     int error = r->pull.error;
+    if (r->owned) {
+        /* Pulled whole by a transport that cannot scatter: scatter now. */
+        if (!error) land(r, r->owned, r->rndv.len);
+        free(r->owned);
+        r->owned = NULL;
+    }
     for (uint32_t i = 0; i < r->nxpulls && !error; i++) error = r->xpulls[i].error;
     if (error && r->nxpulls) {
         /* The pulled regions are incomplete: they go back to the heap. */
@@ -85,7 +114,7 @@ int deliver_to_request(struct ferry_request *r, const struct ferry_hdr *h,
         }
         /* MPI's rule: the receive fails and the message is gone. Keep what
          * fits of a small one; release a large one's sender unread. */
-        if (h->kind == FRAME_EAGER && r->cap) memcpy(r->buf, data, r->cap);
+        if (h->kind == FRAME_EAGER) land(r, data, r->cap);
         if (h->kind == FRAME_RTS) send_control((int)h->src, FRAME_FIN, rndv->cookie);
         req_complete(r, FERRY_ERR_TRUNCATE);
         return 1;
@@ -99,7 +128,7 @@ int deliver_to_request(struct ferry_request *r, const struct ferry_hdr *h,
         r->nregions = x->nregions;
     }
     if (h->kind == FRAME_EAGER) {
-        if (h->size) memcpy(r->buf, data, h->size);
+        land(r, data, h->size);
         req_complete(r, FERRY_OK);
         return 1;
     }
@@ -107,7 +136,20 @@ int deliver_to_request(struct ferry_request *r, const struct ferry_hdr *h,
     r->rndv = *rndv;
     const struct ferry_transport_ops *tp = ferry_w.peers[r->peer].tp;
     int rc = remote && r->nregions ? pull_regions(r, rndv, x) : FERRY_OK;
-    if (!rc) rc = tp->pull(r->peer, rndv, r->buf, &r->pull);
+    void *dst = r->buf;
+    r->pull.dst_iov = NULL;
+    r->pull.dst_iovcnt = 0;
+    if (r->flags & PORT_RECV_IOV) {
+        const struct port_iov *d = r->buf;
+        if (tp->caps.pull_iov) {
+            r->pull.dst_iov = d->iov;
+            r->pull.dst_iovcnt = d->n;
+            dst = NULL;
+        } else if (!rc && !(dst = r->owned = malloc(rndv->len ? rndv->len : 1))) {
+            rc = FERRY_ERR_NOMEM;
+        }
+    }
+    if (!rc) rc = tp->pull(r->peer, rndv, dst, &r->pull);
     if (rc) {
         /* Pulls already started must land before the sender is released. */
         r->pull.error = rc;

@@ -73,6 +73,15 @@ void set_offer_queued(struct port_rec *set, struct port_rec *member);
 #define PORT_SEND_FREE    2u /* needs no credit (notifications, as Mach's send-once) */
 #define PORT_RECV_CONSUME 1u /* a truncated message is consumed (MPI), not kept */
 #define PORT_RECV_PORTS   2u /* deliver port names into r->ports (room r->ports_cap) */
+#define PORT_RECV_IOV     4u /* buf is a struct port_iov: land the bytes in its regions */
+/* A receive's scattered buffer (PORT_RECV_IOV; cap is the regions' total):
+ * the message lands in the regions in order, in one copy (memcpy from an
+ * eager frame, or the transport's pull with the regions as its local side).
+ * It and the array stay the caller's until the receive is done. */
+struct port_iov {
+    const struct iovec *iov;
+    uint32_t n;
+};
 int port_isend(ferry_port_t dest, uint64_t tag, const void *buf, size_t len, unsigned flags,
                struct ferry_request **out);
 int port_send(ferry_port_t dest, uint64_t tag, const void *buf, size_t len, unsigned flags);
