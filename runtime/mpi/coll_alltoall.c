@@ -5,10 +5,12 @@
  * The v and w forms are linear: each block has its own size, type and
  * place. With MPI_IN_PLACE the receive buffer is copied first and sent
  * from the copy. */
+#include <limits.h>
 #include <stdlib.h>
 
 #include "runtime/core/world.h"
 #include "runtime/mpi/coll.h"
+#include "runtime/mpi/coll_fast.h"
 #include "runtime/progress/lock.h"
 
 enum { AA_BRUCK, AA_PAIRWISE, AA_LINEAR };
@@ -77,6 +79,19 @@ struct a2a_args {
     int form;
 };
 
+/* The algorithm of the plain form (not in place), blocks of blk bytes. */
+static int choose(struct mpi_comm *c, size_t blk)
+{
+    int alg = coll_forced(CK_ALLTOALL);
+    if (alg >= 0) return alg;
+    /* On one node every message at once lets each rank run as long as it
+     * has work, fewest context switches (8 ranks on 2 cores, 8 B: 36-37
+     * against Bruck's 45-91 and pairwise's 95-297 us); only blocks of
+     * 512 KiB and more go pairwise. */
+    if (ferry_w.local_size == ferry_w.size) return blk >= 512 * 1024 ? AA_PAIRWISE : AA_LINEAR;
+    return blk <= 256 && c->size > 2 ? AA_BRUCK : AA_PAIRWISE;
+}
+
 static int check_side(struct mpi_comm *c, int form, const int *counts, const int *displs,
                       const MPI_Datatype *types, int count, MPI_Datatype type, const void *buf,
                       struct mpi_dtype **tv, const char *what, const char *fn)
@@ -109,6 +124,36 @@ static int alltoall(const struct a2a_args *a, MPI_Comm comm, MPI_Request *req, c
         (req && (rc = coll_check_req(c, req, fn)))) {
         free(st);
         return rc;
+    }
+    /* The plain form: each buffer is n blocks in rank order, one image of
+     * n * count elements; blk bytes a block. */
+    size_t blk = (size_t)a->rcount * (size_t)rt[0]->size;
+    int alg = vec || inplace ? AA_LINEAR : choose(c, blk);
+    int whole = !vec && !inplace && (long long)n * a->rcount <= INT_MAX &&
+                (long long)n * a->scount <= INT_MAX &&
+                blk == (size_t)a->scount * (size_t)st[0]->size;
+    const void *sp, *rp;
+    if (!req && whole && alg == AA_LINEAR && dt_span(rt[0], n * a->rcount, a->rbuf, &rp) &&
+        dt_span(st[0], n * a->scount, a->sbuf, &sp)) {
+        free(st);
+        return cf_raise(c, cf_alltoall_linear(c, sp, (void *)rp, blk), fn);
+    }
+    if (whole && alg == AA_BRUCK && n > 1 && blk) {
+        /* Bruck works on the packed images, whatever the types' layout:
+         * the choice may not depend on it, since members may describe
+         * their blocks by different types. */
+        struct coll_sched *s = cs_new(c);
+        if (!s) {
+            free(st);
+            return mpi_err(c, MPI_ERR_NO_MEM, fn, "out of memory");
+        }
+        const void *in = cs_in(s, st[0], (size_t)n * (size_t)a->scount, a->sbuf);
+        void *out = cs_out(s, rt[0], (size_t)n * (size_t)a->rcount, a->rbuf);
+        cs_round(s);
+        bruck(s, in, out, blk);
+        cs_out_done(s, rt[0], (size_t)n * (size_t)a->rcount, out, a->rbuf);
+        free(st);
+        return cs_run(s, req, fn);
     }
     struct coll_sched *s = cs_new(c);
     if (!s) {
@@ -149,24 +194,7 @@ static int alltoall(const struct a2a_args *a, MPI_Comm comm, MPI_Request *req, c
         }
     }
     cs_round(s);
-    size_t blk = b.rlen[0];
-    int alg = coll_forced(CK_ALLTOALL);
-    if (vec || inplace)
-        alg = AA_LINEAR;
-    else if (alg < 0 && ferry_w.local_size == ferry_w.size)
-        /* On one node every message at once lets each rank run as long as
-         * it has work, fewest context switches (8 ranks on 2 cores, 8 B:
-         * 36-37 against Bruck's 45-91 and pairwise's 95-297 us); only
-         * blocks of 512 KiB and more go pairwise. */
-        alg = blk >= 512 * 1024 ? AA_PAIRWISE : AA_LINEAR;
-    else if (alg < 0)
-        alg = blk <= 256 && n > 2 ? AA_BRUCK : AA_PAIRWISE;
-    if (alg == AA_BRUCK && rt[0]->contig && st[0]->contig && n > 1 && blk) {
-        /* Contiguous types: each buffer is one packed image. */
-        bruck(s, b.in[0], b.out[0], blk);
-    } else {
-        exchange(s, &b, alg == AA_PAIRWISE);
-    }
+    exchange(s, &b, alg == AA_PAIRWISE);
     for (int i = 0; i < n && rd; i++)
         cs_out_done(s, rt[i], (size_t)(vec ? a->rcounts[i] : a->rcount), b.out[i],
                     addr_add(a->rbuf, rd[i]));

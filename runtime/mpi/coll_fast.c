@@ -265,3 +265,17 @@ int cf_reduce_binomial(struct mpi_comm *c, struct mpi_op *o, struct mpi_dtype *t
     if (bufs != stack) free(bufs);
     return f.err;
 }
+
+int cf_alltoall_linear(struct mpi_comm *c, const char *in, char *out, size_t blk)
+{
+    struct cf f;
+    cf_begin(&f, c);
+    int n = c->size, me = c->rank;
+    memcpy(out + (size_t)me * blk, in + (size_t)me * blk, blk);
+    for (int i = 1; i < n; i++) {
+        int to = (me + i) % n, from = (me - i + n) % n;
+        cf_recv(&f, from, out + (size_t)from * blk, blk);
+        cf_send(&f, to, in + (size_t)to * blk, blk);
+    }
+    return cf_wait(&f);
+}

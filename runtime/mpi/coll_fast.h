@@ -32,6 +32,8 @@ int cf_allreduce_flat(struct mpi_comm *c, struct mpi_op *o, struct mpi_dtype *t,
 /* Binomial reduce of mine into out (written at root only). */
 int cf_reduce_binomial(struct mpi_comm *c, struct mpi_op *o, struct mpi_dtype *t, int root,
                        const void *mine, void *out, size_t count);
+/* Every block at once (blk bytes for each member, in rank order). */
+int cf_alltoall_linear(struct mpi_comm *c, const char *in, char *out, size_t blk);
 
 /* Raise a fast collective's class on c as the schedule path does. */
 int cf_raise(struct mpi_comm *c, int rc, const char *fn);
