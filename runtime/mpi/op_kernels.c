@@ -7,9 +7,18 @@
 
 #include "runtime/mpi/op_kernels.h"
 
+/* These loops are the inner loops of every long reduction: GCC at -O2
+ * leaves them scalar (its cheapest cost model takes no loop that needs a
+ * remainder), 5x slower than vectors here (1 MiB of int sums: 330 against
+ * 68 us); clang vectorizes them already. The operands of one call never
+ * partly overlap (restrict), so no run-time alias check is needed. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("tree-vectorize", "vect-cost-model=dynamic")
+#endif
+
 #define LOOP(T, expr)                                                                              \
-    const T *x = in;                                                                               \
-    T *y = io;                                                                                     \
+    const T *restrict x = in;                                                                      \
+    T *restrict y = io;                                                                            \
     for (size_t i = 0; i < n; i++) y[i] = (expr);
 
 #define K(op, name, T, expr)                                                                       \
