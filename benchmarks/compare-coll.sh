@@ -14,6 +14,10 @@
 #                (default 3)
 #   -b BUILD     the built tree (default: the current directory)
 #   -o DIR       keep every run's raw output in DIR
+#   -p LIST      peers to run beside Ferry (default openmpi,mpich)
+#   -R           run every job at real-time priority (chrt -r 1: round
+#                robin), so the other work of a shared machine does not
+#                land inside one implementation's run more than another's
 #   -h           print this help
 #
 # benchmarks/mpi_coll.c is built three times: with the tree's ./mpicc, with
@@ -36,6 +40,8 @@ colls=barrier,bcast,allreduce,allgather,alltoall,reduce
 range=8:1048576
 reps=3
 keep=
+peers=openmpi,mpich
+rt=
 while [ $# -gt 0 ]; do
     case $1 in
     -n) [ $# -ge 2 ] || bad_usage "-n needs a value"; ranks=$2; shift 2 ;;
@@ -44,6 +50,8 @@ while [ $# -gt 0 ]; do
     -r) [ $# -ge 2 ] || bad_usage "-r needs a value"; reps=$2; shift 2 ;;
     -b) [ $# -ge 2 ] || bad_usage "-b needs a value"; build=$(cd "$2" && pwd) || exit 2; shift 2 ;;
     -o) [ $# -ge 2 ] || bad_usage "-o needs a value"; keep=$2; shift 2 ;;
+    -p) [ $# -ge 2 ] || bad_usage "-p needs a value"; peers=$2; shift 2 ;;
+    -R) rt=1; shift ;;
     -h | --help) usage; exit 0 ;;
     *) bad_usage "unknown option '$1'" ;;
     esac
@@ -59,7 +67,16 @@ trap 'rm -rf "$work"' EXIT
 
 "$build/mpicc" -O2 -o "$work/coll.ferry" "$src/benchmarks/mpi_coll.c" || die "$build/mpicc failed"
 impls=ferry
-for peer in openmpi mpich; do
+case ,$peers, in ,, | ,openmpi, | ,mpich, | ,openmpi,mpich, | ,mpich,openmpi, | ,none,) ;;
+*) bad_usage "-p wants openmpi, mpich or both (or none), not '$peers'" ;;
+esac
+[ -z "$rt" ] || chrt -r 1 true 2>/dev/null || die "-R: chrt -r 1 is not allowed here"
+# A job, under the time limit, at real-time priority with -R.
+job() {
+    if [ -n "$rt" ]; then timeout 600 chrt -r 1 "$@"; else timeout 600 "$@"; fi
+}
+for peer in $(echo "$peers" | tr ',' ' '); do
+    [ "$peer" != none ] || continue
     if command -v "mpicc.$peer" >/dev/null 2>&1 &&
         "mpicc.$peer" -O2 -o "$work/coll.$peer" "$src/benchmarks/mpi_coll.c" 2>"$work/cc.err"; then
         impls="$impls $peer"
@@ -72,10 +89,10 @@ root_flag=
 
 launch() { # impl n
     case $1 in
-    ferry) timeout 600 "$build/mpirun" -n "$2" "$work/coll.ferry" -c "$colls" -m "$range" ;;
-    openmpi) timeout 600 mpirun.openmpi $root_flag --oversubscribe -n "$2" "$work/coll.openmpi" \
+    ferry) job "$build/mpirun" -n "$2" "$work/coll.ferry" -c "$colls" -m "$range" ;;
+    openmpi) job mpirun.openmpi $root_flag --oversubscribe -n "$2" "$work/coll.openmpi" \
         -c "$colls" -m "$range" ;;
-    mpich) timeout 600 mpiexec.mpich -n "$2" "$work/coll.mpich" -c "$colls" -m "$range" ;;
+    mpich) job mpiexec.mpich -n "$2" "$work/coll.mpich" -c "$colls" -m "$range" ;;
     esac
 }
 
