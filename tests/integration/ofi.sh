@@ -1,7 +1,7 @@
 #!/bin/sh
 # The libfabric transport between ranks of one node (FERRY_TRANSPORTS=ofi
 # forces it): every size class with content checks, the fan-in flood, an
-# idle rank sleeping on the fabric, truncation, and clear errors for a
+# idle rank sleeping on the fabric, truncation, threads, and clear errors for a
 # provider or transport list that cannot work.
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$top_srcdir/tests/integration/lib.sh"
@@ -38,6 +38,12 @@ cat "$OUT"
 
 run_job 30 -n 2 "$PROGS/truncate"
 expect_rc 0
+
+# Threads through the fabric: a thread asleep in the fabric's wait (100 ms
+# at a time) is woken when another thread of its rank needs it.
+run_job 120 -n 2 "$PROGS/threads" 3
+expect_rc 0
+[ "$(grep -c "^threads: rank .* ok$" "$OUT")" -eq 2 ] || fail "threads over ofi: not every rank ok"
 
 # A large message taken seconds late: the sender pings its silent peer
 # meanwhile, and the ping is the transport's own business.

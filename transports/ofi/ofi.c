@@ -1,6 +1,7 @@
 /* The libfabric transport's ops table: start-up, the completion queue
  * (polled from the start: tcp;ofi_rxm moves data only when asked), errors,
- * and sleeping on the CQ's wait fd. */
+ * and sleeping on the CQ's wait fd until the fabric or another thread
+ * wakes the rank. */
 #include <poll.h>
 #include <rdma/fi_endpoint.h>
 #include <rdma/fi_eq.h>
@@ -8,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -20,7 +22,7 @@
 /* A peer that refuses every post this long is unreachable (seconds). */
 #define PEER_TIMEOUT_DEFAULT 60
 
-struct ofi_state ofi = {.wait_fd = -1};
+struct ofi_state ofi = {.wait_fd = -1, .wake_fd = -1};
 
 static void set_host(void)
 {
@@ -43,6 +45,8 @@ static void cleanup(void)
     ofi_rndv_fini();
     ofi_eager_fini();
     ofi_fabric_close();
+    if (ofi.wake_fd >= 0) close(ofi.wake_fd);
+    ofi.wake_fd = -1;
     free(ofi.peers);
     free(ofi.rank_of);
     ofi.peers = NULL;
@@ -62,6 +66,8 @@ static int ofi_init(struct ferry_world *w, ferry_frame_fn deliver)
         return FERRY_ERR_NOMEM;
     }
     for (int r = 0; r < w->size; r++) ofi.rank_of[r] = -1;
+    /* Threads: one asleep in the fabric's wait is woken through this. */
+    ofi.wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     ofi.nrank_of = (size_t)w->size;
     const char *t = getenv("FERRY_OFI_PEER_TIMEOUT");
     ofi.peer_timeout_ms = (int64_t)(t && *t ? atol(t) : PEER_TIMEOUT_DEFAULT) * 1000;
@@ -259,18 +265,28 @@ static void ofi_sleep(int timeout_ms)
                 break;
             }
     }
+    /* Sleep on the CQ's fd and the wake-up's. Without either, nap 1 ms at
+     * a time, so fabric traffic or another thread waits at most that. */
+    struct pollfd p[2] = {{.fd = ofi.wake_fd, .events = POLLIN}, {.fd = -1}};
     if (ofi.wait_fd >= 0) {
         struct fid *f = &ofi.cq->fid;
         /* trywait says whether the fd may be slept on (nothing pending). */
         if (fi_trywait(ofi.fabric, &f, 1) != FI_SUCCESS) return;
-        struct pollfd p = {.fd = ofi.wait_fd, .events = POLLIN};
-        poll(&p, 1, timeout_ms);
-        return;
+        p[1] = (struct pollfd){.fd = ofi.wait_fd, .events = POLLIN};
     }
-    /* No wait object: short naps, so fabric traffic waits at most 1 ms. */
-    int ms = timeout_ms < 1 ? timeout_ms : 1;
-    struct timespec ts = {0, (long)ms * 1000000L};
-    if (ms > 0) nanosleep(&ts, NULL);
+    if ((ofi.wait_fd < 0 || ofi.wake_fd < 0) && (timeout_ms < 0 || timeout_ms > 1)) timeout_ms = 1;
+    if (poll(p, 2, timeout_ms) > 0 && p[0].revents) {
+        uint64_t v;
+        ssize_t n = read(ofi.wake_fd, &v, sizeof v); /* EAGAIN: another thread drained it */
+        (void)n;
+    }
+}
+
+static void ofi_wake(void)
+{
+    uint64_t one = 1;
+    ssize_t n = write(ofi.wake_fd, &one, sizeof one); /* EAGAIN: one is pending anyway */
+    (void)n;
 }
 
 static void ofi_fini(void)
@@ -278,6 +294,7 @@ static void ofi_fini(void)
     cleanup();
     memset(&ofi, 0, sizeof ofi);
     ofi.wait_fd = -1;
+    ofi.wake_fd = -1;
 }
 
 const struct ferry_transport_ops ferry_transport_ofi = {
@@ -289,6 +306,7 @@ const struct ferry_transport_ops ferry_transport_ofi = {
     .pull = ofi_pull,
     .poll = ofi_poll,
     .sleep = ofi_sleep,
+    .wake = ofi_wake,
     .fini = ofi_fini,
     .caps = {.max_eager = OFI_MAX_EAGER, .can_pull = 1},
 };

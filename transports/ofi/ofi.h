@@ -70,6 +70,7 @@ struct ofi_state {
     struct fid_cq *cq;
     struct fid_ep *ep;
     int wait_fd; /* the CQ's wait fd, or -1 */
+    int wake_fd; /* an eventfd another thread rings to end a sleep, or -1 */
     uint64_t mr_mode;
     uint64_t next_key; /* requested keys when the provider does not pick them */
     size_t inject_max; /* frames up to this size are injected */
