@@ -53,8 +53,9 @@ static void dest_reset(struct dest *e, ferry_port_t d)
     reqq_init(&e->waitq);
 }
 
-struct dest *dest_get(ferry_port_t d)
+struct dest *dest_at(uint32_t rank, uint32_t index, uint32_t gen)
 {
+    const ferry_port_t d = {rank, index, gen};
     struct dest *e;
     if (d.index == PORT_WELL_KNOWN) {
         if (!wk && !(wk = calloc((size_t)ferry_w.size, sizeof *wk))) return NULL;

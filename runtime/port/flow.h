@@ -55,8 +55,15 @@ struct dest {
     struct req_queue waitq; /* sends waiting for credits, in order */
 };
 
-/* The state for a destination, created on first use (NULL: out of memory). */
-struct dest *dest_get(ferry_port_t d);
+/* The state for a destination, created on first use (NULL: out of memory).
+ * The send path passes the name's words: a 12-byte name by value is often
+ * spilled as 4+4+4 bytes and reloaded as 8+4, a store-forwarding stall. */
+struct dest *dest_at(uint32_t rank, uint32_t index, uint32_t gen);
+
+static inline struct dest *dest_get(ferry_port_t d)
+{
+    return dest_at(d.rank, d.index, d.gen);
+}
 void dest_fini(void);
 /* A rank died: every dest of it is dead, and what waits for credits fails. */
 void dest_rank_died(uint32_t rank);

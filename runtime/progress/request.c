@@ -12,17 +12,53 @@ struct ferry_request *req_alloc(enum req_kind kind)
     struct ferry_request *r = cache;
     if (r)
         cache = r->next;
-    else if (!(r = malloc(sizeof *r)))
+    else if (!(r = calloc(1, sizeof *r)))
         return NULL;
-    memset(r, 0, sizeof *r);
+    r->next = NULL;
     r->kind = (uint8_t)kind;
+    r->done = 0;
+    r->internal = 0;
+    r->flags = 0;
+    r->mode = 0;
+    r->error = 0;
+    r->status = (ferry_status_t){.source = -1};
     r->peer = -1;
-    r->status.source = -1;
+    r->payload = NULL;
+    r->plen = 0;
+    r->body = NULL;
+    r->blen = 0;
+    r->iovcnt = 0;
+    r->cookie = 0;
+    if (kind == REQ_RECV) {
+        r->buf = NULL;
+        r->cap = 0;
+        r->reply = (ferry_port_t){0, 0, 0};
+        r->ports = NULL;
+        r->ports_cap = 0;
+        r->nports = 0;
+        r->regions = NULL;
+        r->regions_cap = 0;
+        r->nregions = 0;
+        r->port = 0;
+        r->m = (struct match){0, 0, 0};
+        r->pull = (struct ferry_pull){0};
+        r->nxpulls = 0;
+    }
     return r;
+}
+
+static const struct ferry_request sent = {
+    .kind = REQ_SEND, .done = 1, .peer = -1, .status = {.source = -1}};
+
+struct ferry_request *req_sent(void)
+{
+    /* Handed out as a plain request; nothing writes a done send's fields. */
+    return (struct ferry_request *)&sent;
 }
 
 void req_free(struct ferry_request *r)
 {
+    if (r == &sent) return;
     free(r->owned);
     free((void *)r->x);
     free(r->xpulls);

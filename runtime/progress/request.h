@@ -54,6 +54,9 @@ struct ferry_request {
 };
 
 struct ferry_request *req_alloc(enum req_kind kind);
+/* The one completed send request, shared by every send finished on the
+ * spot; never freed nor written (req_free and req_complete ignore it). */
+struct ferry_request *req_sent(void);
 void req_free(struct ferry_request *r);
 /* Mark done; internal requests are freed here. */
 void req_complete(struct ferry_request *r, int error);

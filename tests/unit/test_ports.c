@@ -191,6 +191,57 @@ static void test_table_growth(void)
     CU_ASSERT_EQUAL(ferry_port_destroy(a), FERRY_OK);
 }
 
+/* Small sends taken at once complete on the spot (one shared completed
+ * request); waits and tests on them, and sends that must queue, still
+ * behave as requests, and the messages arrive in order. */
+static void test_isend_done_at_once(void)
+{
+    ferry_port_t p, small;
+    CU_ASSERT_EQUAL_FATAL(ferry_port_alloc(&p, FERRY_QLIMIT_MAX), FERRY_OK);
+    CU_ASSERT_EQUAL_FATAL(ferry_port_alloc(&small, 1), FERRY_OK);
+    enum { N = 200 };
+    ferry_request_t r[N];
+    int vals[N];
+    for (int i = 0; i < N; i++) {
+        vals[i] = i;
+        CU_ASSERT_EQUAL_FATAL(ferry_isend(p, &vals[i], sizeof vals[i], &r[i]), FERRY_OK);
+        CU_ASSERT_PTR_NOT_NULL(r[i]);
+        /* Once the first has brought credits, each is taken by the
+         * transport at once: the shared completed request. */
+        if (i > 1) CU_ASSERT_PTR_EQUAL(r[i], r[1]);
+    }
+    ferry_status_t st = {.source = 99, .error = 99};
+    int done = 0;
+    CU_ASSERT_EQUAL(ferry_test(&r[0], &done, &st), FERRY_OK);
+    CU_ASSERT(done && r[0] == NULL && st.error == FERRY_OK);
+    for (int i = 1; i < N; i++) {
+        CU_ASSERT_EQUAL(ferry_wait(&r[i], &st), FERRY_OK);
+        CU_ASSERT_PTR_NULL(r[i]);
+        CU_ASSERT_EQUAL(st.error, FERRY_OK);
+    }
+    CU_ASSERT_EQUAL(ferry_wait(&r[0], NULL), FERRY_ERR_INVALID);
+    for (int i = 0; i < N; i++) {
+        int v = -1;
+        CU_ASSERT_EQUAL(recv_int(p, &v), FERRY_OK);
+        CU_ASSERT_EQUAL(v, i);
+    }
+    /* Limit 1: the second send waits for room, as a request of its own. */
+    ferry_request_t a, b;
+    int one = 1, two = 2, v = 0;
+    CU_ASSERT_EQUAL(ferry_isend(small, &one, sizeof one, &a), FERRY_OK);
+    CU_ASSERT_EQUAL(ferry_isend(small, &two, sizeof two, &b), FERRY_OK);
+    CU_ASSERT_EQUAL(ferry_test(&b, &done, NULL), FERRY_OK);
+    CU_ASSERT(!done && b != NULL);
+    CU_ASSERT_EQUAL(recv_int(small, &v), FERRY_OK);
+    CU_ASSERT_EQUAL(v, 1);
+    CU_ASSERT_EQUAL(ferry_wait(&b, NULL), FERRY_OK);
+    CU_ASSERT_EQUAL(ferry_wait(&a, NULL), FERRY_OK);
+    CU_ASSERT_EQUAL(recv_int(small, &v), FERRY_OK);
+    CU_ASSERT_EQUAL(v, 2);
+    CU_ASSERT_EQUAL(ferry_port_destroy(p), FERRY_OK);
+    CU_ASSERT_EQUAL(ferry_port_destroy(small), FERRY_OK);
+}
+
 static int init_suite(void)
 {
     unsetenv("PMI_FD");
@@ -213,6 +264,7 @@ int main(void)
     CU_add_test(s, "dead-name notification", test_dead_name_notice);
     CU_add_test(s, "out-of-line regions", test_regions);
     CU_add_test(s, "ports made before the table grows", test_table_growth);
+    CU_add_test(s, "sends complete at once", test_isend_done_at_once);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed() +

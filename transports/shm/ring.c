@@ -87,6 +87,28 @@ static inline void guard(struct shm_ring_tx *tx, uint64_t pos)
         atomic_store_explicit(seq, (uint32_t)pos ^ 0x80000000u, memory_order_relaxed);
 }
 
+/* The header field by field, each read as wide as it was likely written:
+ * senders build it on their stack in pieces, and a wider load spanning
+ * two of those stores cannot be forwarded from the store buffer, so it
+ * waits for every older store to reach the cache, the previous frame's
+ * line included, which the consumer holds (a cross-core trip per frame).
+ * The empty asm keeps the compiler from merging the reads again. */
+static inline void hdr_copy(struct ferry_hdr *d, const struct ferry_hdr *s)
+{
+#define FIELD(f)                                                                                   \
+    d->f = s->f;                                                                                   \
+    __asm__ volatile("" ::: "memory")
+    FIELD(src);
+    FIELD(kind);
+    FIELD(flags);
+    FIELD(port);
+    FIELD(gen);
+    FIELD(seq);
+    FIELD(size);
+    FIELD(tag);
+#undef FIELD
+}
+
 int shm_ring_push(struct shm_ring_tx *tx, const struct ferry_hdr *h, const void *payload,
                   size_t len)
 {
@@ -104,7 +126,7 @@ int shm_ring_push(struct shm_ring_tx *tx, const struct ferry_hdr *h, const void 
     struct cell_hdr *c = cell_at(tx->cells, tx->mask, tx->pos);
     guard(tx, tx->pos + n);
     c->len = (uint32_t)len;
-    c->h = *h;
+    hdr_copy(&c->h, h);
     if (len) memcpy((char *)c + SHM_FRAME_HDR, payload, len);
     atomic_store_explicit(&c->seq, (uint32_t)tx->pos, memory_order_release);
     if (wrap) {
