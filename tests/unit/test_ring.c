@@ -4,7 +4,9 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "transports/shm/doorbell.h"
 #include "transports/shm/ring.h"
 
 #define CELLS 64
@@ -199,6 +201,90 @@ static void test_two_threads(void)
     free(m);
 }
 
+/* The doorbell: two threads take turns, each publishing with a plain
+ * store, ringing, then sleeping until the other answers. A ring that is
+ * lost (a sleeper that misses the publication it raced with, or a sender
+ * that misses the sleeper) shows as a sleep that runs to its timeout. */
+#define BELL_ROUNDS  400
+#define BELL_TIMEOUT 300 /* ms; a wait this long was not woken */
+
+static struct shm_ctl bell[2] __attribute__((aligned(64)));
+static _Atomic uint64_t turn[2];
+static uint64_t want[2];
+static _Atomic int bell_stalls;
+
+static int ready0(void)
+{
+    return atomic_load_explicit(&turn[0], memory_order_relaxed) >= want[0];
+}
+
+static int ready1(void)
+{
+    return atomic_load_explicit(&turn[1], memory_order_relaxed) >= want[1];
+}
+
+static double mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* Side k waits for its turn number i on bell[k], then hands turn i to the
+ * other side (k starts: it hands first). */
+static void bell_side(int k)
+{
+    int (*ready)(void) = k ? ready1 : ready0;
+    for (uint64_t i = 1; i <= BELL_ROUNDS && !atomic_load(&bell_stalls); i++) {
+        if (k == 1 || i > 1) {
+            want[k] = k ? i : i - 1;
+            while (!ready()) {
+                double t0 = mono_ms();
+                doorbell_sleep(&bell[k], ready, BELL_TIMEOUT);
+                if (!ready() && mono_ms() - t0 >= BELL_TIMEOUT - 10) {
+                    atomic_fetch_add(&bell_stalls, 1);
+                    return;
+                }
+            }
+        }
+        atomic_store_explicit(&turn[1 - k], i, memory_order_relaxed);
+        doorbell_ring(&bell[1 - k]);
+    }
+}
+
+static void *bell_thread(void *arg)
+{
+    (void)arg;
+    bell_side(1);
+    return NULL;
+}
+
+static void bell_run(int light)
+{
+    memset(bell, 0, sizeof bell);
+    turn[0] = turn[1] = 0;
+    atomic_store(&bell_stalls, 0);
+    doorbell_init(&bell[0]);
+    doorbell_init(&bell[1]);
+    if (!light) {
+        /* The senders' own fences, as without membarrier. */
+        atomic_store(&bell[0].light, 0);
+        atomic_store(&bell[1].light, 0);
+    }
+    pthread_t t;
+    pthread_create(&t, NULL, bell_thread, NULL);
+    bell_side(0);
+    pthread_join(t, NULL);
+    CU_ASSERT_EQUAL(atomic_load(&bell_stalls), 0);
+    CU_ASSERT_EQUAL(atomic_load(&turn[1]), BELL_ROUNDS);
+}
+
+static void test_doorbell(void)
+{
+    bell_run(1);
+    bell_run(0);
+}
+
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS) return 1;
@@ -209,6 +295,7 @@ int main(void)
     CU_add_test(s, "wrap-around and stale bytes", test_wrap_and_stale_bytes);
     CU_add_test(s, "malformed length", test_malformed_length);
     CU_add_test(s, "producer and consumer threads", test_two_threads);
+    CU_add_test(s, "doorbell: no ring lost", test_doorbell);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();

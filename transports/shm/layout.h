@@ -35,7 +35,8 @@ struct shm_seg_hdr {
 struct shm_ctl {
     _Atomic uint32_t doorbell; /* futex word, bumped to wake the rank */
     _Atomic uint32_t sleeping; /* set while the rank is (about to be) asleep */
-    char pad0[SHM_CACHELINE - 8];
+    _Atomic uint32_t light;    /* its sleeps fence senders (doorbell.c): they need not */
+    char pad0[SHM_CACHELINE - 12];
     _Atomic int32_t pid;  /* the rank's pid once attached */
     _Atomic uint32_t nin; /* incoming rings registered in its directory row */
     char pad1[SHM_CACHELINE - 8];

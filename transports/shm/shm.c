@@ -146,6 +146,7 @@ static int shm_init(struct ferry_world *w, ferry_frame_fn deliver)
     int rc = attach((int)fd);
     if (rc) return rc;
     shm.self = shm_ctl_of(shm.base, shm.me);
+    doorbell_init(shm.self);
     atomic_store(&shm.self->pid, (int32_t)getpid());
     named_release();
     /* Let node peers read our buffers with process_vm_readv under Yama. */
