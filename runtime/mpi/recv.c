@@ -79,11 +79,9 @@ FERRY_API int PMPI_Recv(void *buf, int count, MPI_Datatype type, int source, int
     return recv(buf, count, type, source, tag, comm, status);
 }
 
-#pragma weak MPI_Irecv = PMPI_Irecv
-FERRY_API int PMPI_Irecv(void *buf, int count, MPI_Datatype type, int source, int tag,
-                         MPI_Comm comm, MPI_Request *request)
+__attribute__((noinline)) static int irecv(void *buf, int count, MPI_Datatype type, int source,
+                                           int tag, MPI_Comm comm, MPI_Request *request)
 {
-    LOCKED();
     static const char *const FN = "MPI_Irecv";
     struct mpi_comm *c;
     struct mpi_dtype *t;
@@ -116,4 +114,44 @@ FERRY_API int PMPI_Irecv(void *buf, int count, MPI_Datatype type, int source, in
         return mpi_err(c, rc, FN, "out of memory");
     }
     return MPI_SUCCESS;
+}
+
+#pragma weak MPI_Irecv = PMPI_Irecv
+FERRY_API int PMPI_Irecv(void *buf, int count, MPI_Datatype type, int source, int tag,
+                         MPI_Comm comm, MPI_Request *request)
+{
+    LOCKED();
+    struct mpi_comm *c = comm_get(comm);
+    struct mpi_dtype *t = dtype_get(type);
+    /* As MPI_Recv's: a valid contiguous receive straight into the user's
+     * buffer (no type kept: nothing to unpack). A failure to post or to
+     * publish takes the general path, which raises it. */
+    if (__builtin_expect(c && t && t->contig && t->committed && count >= 0 && (buf || !count) &&
+                             ((unsigned)source < (unsigned)c->size || source == MPI_ANY_SOURCE) &&
+                             (tag >= 0 || tag == MPI_ANY_TAG) && request && mpi_s.initialized,
+                         1)) {
+        struct mpi_req *r = mreq_new(MR_RECV, c);
+        if (__builtin_expect(r != NULL, 1)) {
+            struct match m = p2p_match(c, source, tag);
+            r->peer = source;
+            r->tag = tag;
+            r->buf = buf;
+            r->count = count;
+            r->cap = (size_t)count * (size_t)t->size;
+            r->settled = 1;
+            if (__builtin_expect(!port_irecv(mpi_s.port, &m, addr_add(buf, t->blocks[0].off),
+                                             r->cap, PORT_RECV_CONSUME, &r->fr),
+                                 1)) {
+                if (__builtin_expect(!mreq_publish(r, request), 1)) return MPI_SUCCESS;
+                if (port_recv_cancel(r->fr)) {
+                    req_free(r->fr);
+                } else {
+                    mpi_wait_until(fr_done, r->fr);
+                    ferry_wait(&r->fr, NULL);
+                }
+            }
+            mreq_free(r);
+        }
+    }
+    return irecv(buf, count, type, source, tag, comm, request);
 }

@@ -20,11 +20,22 @@ struct mpi_req *mreq_new(enum mreq_kind kind, struct mpi_comm *c)
         cache = r->orphan_next;
     else if (!(r = malloc(sizeof *r)))
         return NULL;
-    memset(r, 0, sizeof *r);
+    /* Field by field: a memset of the whole struct became a `rep stos`
+     * here, which cost a fifth of an Isend/Irecv/Waitall message loop. */
     r->handle = MPI_REQUEST_NULL;
     r->kind = (uint8_t)kind;
+    r->persistent = r->cancelled = r->settled = r->mode = 0;
     r->active = 1;
+    r->fr = NULL;
     r->comm = c;
+    r->buf = NULL;
+    r->count = 0;
+    r->dt = NULL;
+    r->peer = r->tag = 0;
+    r->tmp = NULL;
+    r->cap = 0;
+    r->sched = NULL;
+    r->orphan_next = NULL;
     comm_ref(c);
     return r;
 }

@@ -38,6 +38,7 @@ FERRY_API int PMPI_Wait(MPI_Request *request, MPI_Status *status)
 struct reqs {
     int n;
     const MPI_Request *h;
+    int from; /* all_done: every request before this one is done */
 };
 
 static int active(MPI_Request h, struct mpi_req **out)
@@ -47,12 +48,15 @@ static int active(MPI_Request h, struct mpi_req **out)
     return r && r->active;
 }
 
+/* Called after every progress step: a request once done stays done, so
+ * the scan starts at the first one not seen done (a window of n requests
+ * completing one by one costs n looks, not n * n / 2). */
 static int all_done(void *arg)
 {
     struct reqs *a = arg;
     struct mpi_req *r;
-    for (int i = 0; i < a->n; i++)
-        if (active(a->h[i], &r) && !mreq_done(r)) return 0;
+    for (; a->from < a->n; a->from++)
+        if (active(a->h[a->from], &r) && !mreq_done(r)) return 0;
     return 1;
 }
 
@@ -84,6 +88,15 @@ int complete_done(int n, MPI_Request *reqs, MPI_Status *sts, int *outcount, int 
             continue;
         }
         if (!mreq_done(r)) continue;
+        if (!sts && !indices && r->fr && !r->fr->error && !r->tmp && !r->persistent) {
+            /* A plain send or receive that went well, statuses ignored
+             * (a window of Isend/Irecv): only its two requests to free. */
+            ferry_wait(&r->fr, NULL);
+            mreq_free(r);
+            reqs[i] = MPI_REQUEST_NULL;
+            k++;
+            continue;
+        }
         MPI_Status local, *st = sts ? &sts[indices ? k : i] : &local;
         struct mpi_comm *c = NULL;
         int err = mreq_complete(&reqs[i], r, st, &c);
@@ -109,7 +122,7 @@ FERRY_API int PMPI_Waitall(int count, MPI_Request reqs[], MPI_Status sts[])
     static const char *const FN = "MPI_Waitall";
     int rc = mreq_lookup(count, reqs, FN);
     if (rc) return rc;
-    struct reqs a = {count, reqs};
+    struct reqs a = {count, reqs, 0};
     mpi_wait_until(all_done, &a);
     return complete_done(count, reqs, sts == MPI_STATUSES_IGNORE ? NULL : sts, NULL, NULL, FN);
 }
@@ -140,7 +153,7 @@ FERRY_API int PMPI_Waitany(int count, MPI_Request reqs[], int *index, MPI_Status
     int rc = mreq_lookup(count, reqs, FN);
     if (rc) return rc;
     if (!index) return mpi_err(NULL, MPI_ERR_ARG, FN, "null index pointer");
-    struct reqs a = {count, reqs};
+    struct reqs a = {count, reqs, 0};
     mpi_wait_until(any_done, &a);
     return complete_any(count, reqs, index, status, FN);
 }
@@ -168,7 +181,7 @@ FERRY_API int PMPI_Waitsome(int incount, MPI_Request reqs[], int *outcount, int 
         *outcount = MPI_UNDEFINED;
         return MPI_SUCCESS;
     }
-    struct reqs a = {incount, reqs};
+    struct reqs a = {incount, reqs, 0};
     mpi_wait_until(any_done, &a);
     return complete_done(incount, reqs, sts == MPI_STATUSES_IGNORE ? NULL : sts, outcount, indices,
                          FN);
