@@ -35,7 +35,7 @@ int ofi_addr_publish(void)
     }
     if (rc || len == 0 || len > OFI_ADDR_MAX) {
         ferry_log("ofi: cannot read this endpoint's address: %s",
-                  fi_strerror(rc ? -rc : FI_EINVAL));
+                  ofi_strerror(rc ? -rc : FI_EINVAL));
         if (name != small) free(name);
         return FERRY_ERR_TRANSPORT;
     }
@@ -103,7 +103,7 @@ int ofi_addr_resolve(int rank)
     free(a);
     if (n != 1 || fa == FI_ADDR_NOTAVAIL) {
         ferry_log("ofi: cannot add rank %d (host %s) to the address vector: %s", rank, p->host,
-                  fi_strerror(n < 0 ? -n : FI_EINVAL));
+                  ofi_strerror(n < 0 ? -n : FI_EINVAL));
         return FERRY_ERR_PEER;
     }
     /* A table AV numbers addresses from 0 in insertion order. */

@@ -72,7 +72,7 @@ int ofi_eager_init(void)
         eg.rx[i].ctx.op = OFI_OP_RECV;
         int rc = post(i);
         if (rc && rc != -FI_EAGAIN) {
-            ferry_log("ofi: cannot post a receive: %s", fi_strerror(-rc));
+            ferry_log("ofi: cannot post a receive: %s", ofi_strerror(-rc));
             return FERRY_ERR_TRANSPORT;
         }
         eg.unposted += rc != 0;
@@ -153,7 +153,7 @@ int ofi_eager_send(int rank, const struct ferry_hdr *h, const void *p, size_t le
         if (!ofi.peers[rank].failed) return FERRY_ERR_WOULDBLOCK;
         return FERRY_ERR_PEER;
     }
-    ofi_peer_failed(rank, "sending", fi_strerror(-rc));
+    ofi_peer_failed(rank, "sending", ofi_strerror(-rc));
     return FERRY_ERR_PEER;
 }
 
@@ -166,7 +166,7 @@ void ofi_eager_ping(int rank)
     else if (rc == -FI_EAGAIN)
         ofi_peer_stalled(rank, "waiting for it to read a large message");
     else
-        ofi_peer_failed(rank, "waiting for it to read a large message", fi_strerror(-rc));
+        ofi_peer_failed(rank, "waiting for it to read a large message", ofi_strerror(-rc));
 }
 
 void ofi_eager_send_done(struct ofi_ctx *c, int error, const char *why)
@@ -188,7 +188,7 @@ void ofi_eager_recv_done(struct ofi_ctx *c, size_t len, uint64_t tag, int source
     const char *data = eg.rx_mem + (size_t)i * OFI_FRAME_MAX;
     b->posted = 0;
     if (error) {
-        if (error != FI_ECANCELED) ferry_log("ofi: a receive failed: %s", fi_strerror(error));
+        if (error != FI_ECANCELED) ferry_log("ofi: a receive failed: %s", ofi_strerror(error));
     } else {
         uint64_t claimed = tag >> TAG_RANK_SHIFT;
         struct ferry_hdr h;

@@ -21,7 +21,7 @@
 
 static struct fi_info *hints(uint64_t extra_caps)
 {
-    struct fi_info *h = fi_allocinfo();
+    struct fi_info *h = ofi_lib.dupinfo(NULL); /* fi_allocinfo */
     if (!h) return NULL;
     h->caps = FI_TAGGED | FI_RMA | FI_READ | FI_REMOTE_READ | FI_SEND | FI_RECV | extra_caps;
     h->mode = FI_CONTEXT | FI_CONTEXT2;
@@ -76,8 +76,8 @@ static int getinfo(uint64_t extra_caps, struct fi_info **list)
 {
     struct fi_info *h = hints(extra_caps);
     if (!h) return -FI_ENOMEM;
-    int rc = fi_getinfo(FI_VERSION(1, 10), NULL, NULL, 0, h, list);
-    fi_freeinfo(h);
+    int rc = ofi_lib.getinfo(FI_VERSION(1, 10), NULL, NULL, 0, h, list);
+    ofi_lib.freeinfo(h);
     return rc;
 }
 
@@ -85,13 +85,15 @@ int ofi_fabric_open(char *why, size_t whylen)
 {
     const char *spec = getenv("FERRY_OFI_PROVIDER");
     struct fi_info *list = NULL, *chosen = NULL;
+    int rc = ofi_lib_open(why, whylen);
+    if (rc) return rc;
     /* Completions naming their sender let us check a frame's source rank;
      * take a provider without that only when none offers it. */
-    int rc = getinfo(FI_SOURCE, &list);
+    rc = getinfo(FI_SOURCE, &list);
     if (rc == 0) chosen = pick(list, spec);
     ofi.has_source = chosen != NULL;
     if (!chosen) {
-        fi_freeinfo(list);
+        ofi_lib.freeinfo(list);
         list = NULL;
         rc = getinfo(0, &list);
         if (rc == 0) chosen = pick(list, spec);
@@ -101,12 +103,12 @@ int ofi_fabric_open(char *why, size_t whylen)
                  "no libfabric provider%s%s offers reliable datagrams with tagged "
                  "messages and RDMA read%s%s",
                  spec ? " allowed by FERRY_OFI_PROVIDER=" : "", spec ? spec : "", rc ? ": " : "",
-                 rc ? fi_strerror(-rc) : "");
-        fi_freeinfo(list);
+                 rc ? ofi_strerror(-rc) : "");
+        ofi_lib.freeinfo(list);
         return FERRY_ERR_TRANSPORT;
     }
-    ofi.info = fi_dupinfo(chosen);
-    fi_freeinfo(list);
+    ofi.info = ofi_lib.dupinfo(chosen);
+    ofi_lib.freeinfo(list);
     if (!ofi.info) return FERRY_ERR_NOMEM;
     struct fi_info *i = ofi.info;
     ofi.mr_mode = i->domain_attr->mr_mode;
@@ -116,7 +118,7 @@ int ofi_fabric_open(char *why, size_t whylen)
     ofi.wait_fd = -1;
 
     const char *step = "fi_fabric";
-    rc = fi_fabric(i->fabric_attr, &ofi.fabric, NULL);
+    rc = ofi_lib.fabric(i->fabric_attr, &ofi.fabric, NULL);
     if (!rc) step = "fi_domain", rc = fi_domain(ofi.fabric, i, &ofi.domain, NULL);
     if (!rc) {
         struct fi_av_attr av = {.type = FI_AV_TABLE, .count = (size_t)ofi.size};
@@ -146,7 +148,7 @@ int ofi_fabric_open(char *why, size_t whylen)
     if (!rc) step = "fi_enable", rc = fi_enable(ofi.ep);
     if (rc) {
         snprintf(why, whylen, "%s failed on provider %s: %s", step, i->fabric_attr->prov_name,
-                 fi_strerror(-rc));
+                 ofi_strerror(-rc));
         ofi_fabric_close();
         return FERRY_ERR_TRANSPORT;
     }
@@ -166,7 +168,7 @@ void ofi_fabric_close(void)
     close_fid((struct fid **)&ofi.cq);
     close_fid((struct fid **)&ofi.domain);
     close_fid((struct fid **)&ofi.fabric);
-    fi_freeinfo(ofi.info);
+    if (ofi.info) ofi_lib.freeinfo(ofi.info);
     ofi.info = NULL;
     ofi.wait_fd = -1;
 }

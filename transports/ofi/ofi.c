@@ -210,7 +210,7 @@ static void read_error(void)
     if (fi_cq_readerr(ofi.cq, &e, 0) != 1) return;
     char buf[256], why[384];
     const char *prov = fi_cq_strerror(ofi.cq, e.prov_errno, e.err_data, buf, sizeof buf);
-    snprintf(why, sizeof why, "%s%s%s%s", fi_strerror(e.err), prov ? " (" : "", prov ? prov : "",
+    snprintf(why, sizeof why, "%s%s%s%s", ofi_strerror(e.err), prov ? " (" : "", prov ? prov : "",
              prov ? ")" : "");
     if (!e.op_context) {
         ferry_log("ofi: a fabric operation failed: %s", why);
@@ -235,7 +235,7 @@ static int ofi_poll(void)
             continue;
         }
         if (got < 0) {
-            ferry_log("ofi: reading the completion queue failed: %s", fi_strerror((int)-got));
+            ferry_log("ofi: reading the completion queue failed: %s", ofi_strerror((int)-got));
             break;
         }
         for (ssize_t k = 0; k < got; k++)

@@ -1,5 +1,6 @@
 /* The libfabric transport's shared state. One endpoint per rank:
  *
+ *   lib.c     opening libfabric itself, at the transport's start
  *   fabric.c  choosing a provider and opening fabric, domain, AV, CQ, EP
  *   addr.c    publishing and resolving addresses through the PMI store
  *   eager.c   frames: registered send slots and pre-posted receive buffers
@@ -15,6 +16,7 @@
 #include <stdint.h>
 
 #include "transports/ofi/codec.h"
+#include "transports/ofi/lib.h"
 #include "transports/transport.h"
 
 /* Frames travel as tagged messages with this tag; rendezvous data moves by

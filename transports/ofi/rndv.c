@@ -51,7 +51,7 @@ int ofi_rndv_prepare(int rank, struct ferry_rndv *r)
     }
     if (rc) {
         ferry_log("ofi: cannot register a %llu-byte send buffer for rank %d: %s",
-                  (unsigned long long)r->len, rank, fi_strerror(-rc));
+                  (unsigned long long)r->len, rank, ofi_strerror(-rc));
         free(e);
         return FERRY_ERR_TRANSPORT;
     }
@@ -133,7 +133,7 @@ static int advance(struct pull *p)
             }
             p->error = -rc;
             ferry_log("ofi: cannot read a %llu-byte message from rank %d (host %s): %s",
-                      (unsigned long long)p->len, p->rank, peer->host, fi_strerror(-rc));
+                      (unsigned long long)p->len, p->rank, peer->host, ofi_strerror(-rc));
             break;
         }
         ofi_peer_ok(p->rank);
@@ -164,7 +164,7 @@ int ofi_rndv_pull(int rank, const struct ferry_rndv *r, void *dst, struct ferry_
         int rc = ofi_mr_reg(dst, r->len, FI_READ, &p->mr);
         if (rc) {
             ferry_log("ofi: cannot register a %llu-byte receive buffer: %s",
-                      (unsigned long long)r->len, fi_strerror(-rc));
+                      (unsigned long long)r->len, ofi_strerror(-rc));
             free(p);
             return FERRY_ERR_TRANSPORT;
         }
