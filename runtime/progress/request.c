@@ -59,14 +59,17 @@ struct ferry_request *req_sent(void)
 void req_free(struct ferry_request *r)
 {
     if (r == &sent) return;
-    free(r->owned);
-    free((void *)r->x);
-    free(r->xpulls);
-    free(r->xoffs);
-    r->owned = NULL;
-    r->x = NULL;
-    r->xpulls = NULL;
-    r->xoffs = NULL;
+    /* Usually all NULL: four calls into libc saved per message. */
+    if (r->owned || r->x || r->xpulls || r->xoffs) {
+        free(r->owned);
+        free((void *)r->x);
+        free(r->xpulls);
+        free(r->xoffs);
+        r->owned = NULL;
+        r->x = NULL;
+        r->xpulls = NULL;
+        r->xoffs = NULL;
+    }
     r->next = cache;
     cache = r;
 }
