@@ -1,7 +1,9 @@
 /* A rank blocked in a receive must sleep, not spin: rank 1 waits ~1 s for
  * rank 0's message and reports the CPU time it used meanwhile. Also checks
- * that a receive with a timeout gives up on time. */
+ * that a receive with a timeout gives up on time, and reports whether the
+ * rank has libfabric loaded (only a rank that uses the fabric should). */
 #include <stdio.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,6 +23,16 @@ static double now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int libfabric_mapped(void)
+{
+    FILE *f = fopen("/proc/self/maps", "r");
+    char line[512];
+    int found = 0;
+    while (f && !found && fgets(line, sizeof line, f)) found = strstr(line, "libfabric") != NULL;
+    if (f) fclose(f);
+    return found;
 }
 
 int main(int argc, char **argv)
@@ -57,6 +69,7 @@ int main(int argc, char **argv)
         rc = ferry_recv(ferry_port_of_rank(1), b, sizeof b, &st, -5);
         printf("idle: timeout -5 returned %s\n", ferry_strerror(rc));
         if (rc != FERRY_ERR_INVALID) failed = 1;
+        printf("idle: libfabric loaded: %s\n", libfabric_mapped() ? "yes" : "no");
     }
     rc = ferry_finalize();
     return failed || rc ? 1 : 0;
