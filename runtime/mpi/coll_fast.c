@@ -234,32 +234,38 @@ int cf_reduce_binomial(struct mpi_comm *c, struct mpi_op *o, struct mpi_dtype *t
      * and combined in member order (as coll_reduce.c's tree). */
     int nch = 0;
     for (int m = 1; m < n && !(rel & m); m <<= 1) nch += rel + m < n;
-    char stack[CF_MAX_BYTES],
-        *bufs = (size_t)nch * len <= sizeof stack ? stack : malloc((size_t)nch * len);
+    /* The last child's partial result goes straight to the root's output
+     * (it ends up holding the result), when that is not mine. */
+    char *last = c->rank == root && troot == root && out != mine ? out : NULL;
+    size_t room = (size_t)(nch - (last != NULL)) * len;
+    char stack[CF_MAX_BYTES], *bufs = room <= sizeof stack ? stack : malloc(room);
     if (!bufs) return MPI_ERR_NO_MEM;
+    char *ch[64];
+    for (int k = 0; k < nch; k++) ch[k] = k == nch - 1 && last ? last : bufs + (size_t)k * len;
     nch = 0;
     for (; mask < n; mask <<= 1) {
         if (rel & mask) break;
         if (rel + mask >= n) continue;
-        cf_recv(&f, (rel + mask + troot) % n, bufs + (size_t)nch++ * len, len);
+        cf_recv(&f, (rel + mask + troot) % n, ch[nch++], len);
     }
     int parent = mask < n ? (rel - mask + troot) % n : -1;
     const void *acc = mine;
     if (!cf_wait(&f))
         for (int k = 0; k < nch && !f.err; k++) {
-            f.err = op_apply(o, t, acc, bufs + (size_t)k * len, count);
-            acc = bufs + (size_t)k * len;
+            f.err = op_apply(o, t, acc, ch[k], count);
+            acc = ch[k];
         }
     if (f.err) {
         if (bufs != stack) free(bufs);
         return f.err;
     }
-    if (parent >= 0)
+    if (parent >= 0) {
         cf_send(&f, parent, acc, len);
-    else if (c->rank == root)
-        memmove(out, acc, len);
-    else
+    } else if (c->rank == root) {
+        if (out != acc) memmove(out, acc, len);
+    } else {
         cf_send(&f, root, acc, len);
+    }
     if (c->rank == root && troot != root) cf_recv(&f, troot, out, len);
     cf_wait(&f);
     if (bufs != stack) free(bufs);
