@@ -264,13 +264,9 @@ static void bell_run(int light)
     memset(bell, 0, sizeof bell);
     turn[0] = turn[1] = 0;
     atomic_store(&bell_stalls, 0);
-    doorbell_init(&bell[0]);
-    doorbell_init(&bell[1]);
-    if (!light) {
-        /* The senders' own fences, as without membarrier. */
-        atomic_store(&bell[0].light, 0);
-        atomic_store(&bell[1].light, 0);
-    }
+    /* Without: the senders' own fences, as without membarrier. */
+    doorbell_init(&bell[0], light);
+    doorbell_init(&bell[1], light);
     pthread_t t;
     pthread_create(&t, NULL, bell_thread, NULL);
     bell_side(0);

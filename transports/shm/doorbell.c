@@ -22,9 +22,9 @@ static long membarrier(int cmd)
     return syscall(SYS_membarrier, cmd, 0, 0);
 }
 
-void doorbell_init(struct shm_ctl *self)
+void doorbell_init(struct shm_ctl *self, int allow_expedited)
 {
-    long cmds = membarrier(MEMBARRIER_CMD_QUERY);
+    long cmds = allow_expedited ? membarrier(MEMBARRIER_CMD_QUERY) : 0;
     expedited = cmds > 0 && (cmds & MEMBARRIER_CMD_GLOBAL_EXPEDITED) &&
                 membarrier(MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED) == 0;
     atomic_store_explicit(&self->light, (uint32_t)expedited, memory_order_release);

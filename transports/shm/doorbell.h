@@ -16,8 +16,9 @@
 #include "transports/shm/layout.h"
 
 /* Once per process, before self sleeps or rings: register for expedited
- * barriers if the kernel offers them and say so in self->light. */
-void doorbell_init(struct shm_ctl *self);
+ * barriers if allowed and the kernel offers them, and say so in
+ * self->light. */
+void doorbell_init(struct shm_ctl *self, int allow_expedited);
 /* After making something visible to ctl's owner (a frame, a slot): wake it
  * if it sleeps. Pairs with doorbell_sleep (a full fence, or the sleeper's
  * expedited barrier). */

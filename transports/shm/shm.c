@@ -146,7 +146,12 @@ static int shm_init(struct ferry_world *w, ferry_frame_fn deliver)
     int rc = attach((int)fd);
     if (rc) return rc;
     shm.self = shm_ctl_of(shm.base, shm.me);
-    doorbell_init(shm.self);
+    /* Senders skip their fence only when each rank has a core: ranks that
+     * share cores sleep often, and each sleep's barrier would interrupt
+     * the rank running on the other cores. FERRY_SHM_MEMBARRIER=0: every
+     * sender fences (doorbell.h). */
+    doorbell_init(shm.self,
+                  !env_off("FERRY_SHM_MEMBARRIER") && w->ncores > 0 && w->local_size <= w->ncores);
     atomic_store(&shm.self->pid, (int32_t)getpid());
     named_release();
     /* Let node peers read our buffers with process_vm_readv under Yama. */
