@@ -150,9 +150,10 @@ __attribute__((cold, noinline)) static int isend_unpublished(struct mpi_req *r, 
  * to the port, no general checks, no packing decision (a third of the
  * instructions of an Isend here). Anything else, or a port that refuses,
  * takes the general path, which checks everything again and raises. */
-static inline int isend_fast(const void *buf, int count, MPI_Datatype type, int dest, int tag,
-                             MPI_Comm comm, MPI_Request *request, enum send_mode mode,
-                             const char *fn)
+__attribute__((always_inline)) static inline int isend_fast(const void *buf, int count,
+                                                            MPI_Datatype type, int dest, int tag,
+                                                            MPI_Comm comm, MPI_Request *request,
+                                                            enum send_mode mode, const char *fn)
 {
     struct mpi_comm *c = comm_get(comm);
     struct mpi_dtype *t = dtype_get(type);
