@@ -3,7 +3,12 @@
  * holds), Bruck's algorithm for other p (log2(p) rounds, then one
  * rotation), or a ring (p-1 rounds of one block: for large blocks).
  * Allgatherv: a ring, every block received straight into place. */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "runtime/mpi/coll.h"
+#include "runtime/mpi/coll_fast.h"
 #include "runtime/progress/lock.h"
 
 enum { AG_RECURSIVE_DOUBLING, AG_BRUCK, AG_RING };
@@ -76,8 +81,6 @@ static int allgather(const void *sbuf, int scount, MPI_Datatype stype, void *rbu
     if (!inplace && (rc = coll_check_alias(c, sbuf, rbuf, (size_t)scount * (size_t)st->size, fn)))
         return rc;
     if (req && (rc = coll_check_req(c, req, fn))) return rc;
-    struct coll_sched *s = cs_new(c);
-    if (!s) return mpi_err(c, MPI_ERR_NO_MEM, fn, "out of memory");
     MPI_Aint rext = dt_extent(rt);
     size_t blk = (size_t)rcount * (size_t)rt->size;
     int alg = coll_forced(CK_ALLGATHER);
@@ -89,6 +92,16 @@ static int allgather(const void *sbuf, int scount, MPI_Datatype stype, void *rbu
         alg = blk * (size_t)n >= 64 * 1024 ? AG_RING
               : (n & (n - 1))              ? AG_BRUCK
                                            : AG_RECURSIVE_DOUBLING;
+    const void *op, *sp = NULL;
+    if (!req && alg != AG_RING && blk && n > 1 && (long long)n * rcount <= INT_MAX &&
+        dt_span(rt, n * rcount, rbuf, &op) &&
+        (inplace || (blk == (size_t)scount * (size_t)st->size && dt_span(st, scount, sbuf, &sp)))) {
+        char *out = (char *)op;
+        if (!inplace) memcpy(out + (size_t)me * blk, sp, blk);
+        return cf_raise(c, cf_allgather(c, out, blk, alg == AG_BRUCK), fn);
+    }
+    struct coll_sched *s = cs_new(c);
+    if (!s) return mpi_err(c, MPI_ERR_NO_MEM, fn, "out of memory");
     if (alg != AG_RING) {
         /* One packed image of the whole receive buffer. */
         size_t total = (size_t)n * (size_t)rcount;

@@ -285,3 +285,34 @@ int cf_alltoall_linear(struct mpi_comm *c, const char *in, char *out, size_t blk
     }
     return cf_wait(&f);
 }
+
+int cf_allgather(struct mpi_comm *c, char *out, size_t blk, int bruck)
+{
+    struct cf f;
+    cf_begin(&f, c);
+    int n = c->size, me = c->rank;
+    if (!bruck) {
+        for (int mask = 1; mask < n && !f.err; mask <<= 1) {
+            int peer = me ^ mask, mine = me & ~(mask - 1), theirs = peer & ~(mask - 1);
+            cf_send(&f, peer, out + (size_t)mine * blk, (size_t)mask * blk);
+            cf_recv(&f, peer, out + (size_t)theirs * blk, (size_t)mask * blk);
+            cf_wait(&f);
+        }
+        return f.err;
+    }
+    /* tmp: the blocks of ranks me, me+1, ... (as coll_allgather.c's). */
+    char stack[CF_MAX_BYTES],
+        *tmp = (size_t)n * blk <= sizeof stack ? stack : malloc((size_t)n * blk);
+    if (!tmp) return MPI_ERR_NO_MEM;
+    memcpy(tmp, out + (size_t)me * blk, blk);
+    for (int d = 1; d < n && !f.err; d *= 2) {
+        int k = d < n - d ? d : n - d;
+        cf_send(&f, (me - d + n) % n, tmp, (size_t)k * blk);
+        cf_recv(&f, (me + d) % n, tmp + (size_t)d * blk, (size_t)k * blk);
+        cf_wait(&f);
+    }
+    for (int i = 0; i < n && !f.err; i++)
+        memcpy(out + (size_t)((me + i) % n) * blk, tmp + (size_t)i * blk, blk);
+    if (tmp != stack) free(tmp);
+    return f.err;
+}

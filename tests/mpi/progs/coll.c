@@ -740,7 +740,7 @@ static void test_mixed(MPI_Comm comm)
         CHECK_OK(MPI_Bcast(a, 64, t, root, comm));
         for (int i = 0; i < 64; i++) CHECK_INT(*at(t, a, (size_t)i), dval(root, 1, i));
     }
-    /* Alltoall, 3 elements a block: plain ints at even ranks, the
+    /* Alltoall and allgather, 3 elements a block: plain ints at even ranks, the
      * strided type at odd ones. */
     MPI_Datatype t = r % 2 ? strided : MPI_INT;
     int *sa = xalloc(ints(t, (size_t)p * 3) * sizeof(int)),
@@ -751,6 +751,9 @@ static void test_mixed(MPI_Comm comm)
     }
     CHECK_OK(MPI_Alltoall(sa, 3, t, ra, 3, t, comm));
     for (int i = 0; i < p * 3; i++) CHECK_INT(*at(t, ra, (size_t)i), dval(i / 3, r, i % 3));
+    for (int i = 0; i < p * 3; i++) *at(t, ra, (size_t)i) = -1;
+    CHECK_OK(MPI_Allgather(sa, 3, t, ra, 3, t, comm));
+    for (int i = 0; i < p * 3; i++) CHECK_INT(*at(t, ra, (size_t)i), dval(i / 3, 0, i % 3));
     free(sa);
     free(ra);
     int x = r + 1, s1 = 0, s2 = 0, s3 = 0, red = 0, bc[8];
