@@ -90,8 +90,10 @@ int complete_done(int n, MPI_Request *reqs, MPI_Status *sts, int *outcount, int 
         if (!mreq_done(r)) continue;
         if (!sts && !indices && r->fr && !r->fr->error && !r->tmp && !r->persistent) {
             /* A plain send or receive that went well, statuses ignored
-             * (a window of Isend/Irecv): only its two requests to free. */
-            ferry_wait(&r->fr, NULL);
+             * (a window of Isend/Irecv): only its two requests to free
+             * (the port's is done: no ferry_wait and its checks). */
+            req_free(r->fr);
+            r->fr = NULL;
             mreq_free(r);
             reqs[i] = MPI_REQUEST_NULL;
             k++;
