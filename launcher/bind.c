@@ -89,7 +89,14 @@ struct bind_plan *bind_plan_for(int mode, int nlocal, int *fatal, char *err, siz
         *fatal = mode == 1;
         return NULL;
     }
-    if (mode == 0 && nlocal > bind_plan_ncores(plan)) {
+    /* By default, bind when the ranks share the cores evenly: each core
+     * then runs the same number of them, and a rank waiting for one on
+     * its own core yields to it there. (8 ranks on 2 cores, 8 B through
+     * MPI, bound against unbound: barrier 8.7 against 11.3-17.5 us,
+     * all-to-all 11.6 against 13.4-18.1 us.) Uneven shares would leave
+     * some cores more loaded than the kernel would balance them. */
+    int ncores = bind_plan_ncores(plan);
+    if (mode == 0 && nlocal > ncores && nlocal % ncores != 0) {
         bind_plan_destroy(plan);
         return NULL;
     }

@@ -12,7 +12,8 @@ struct bind_plan *bind_plan_create(char *err, size_t errlen);
 void bind_plan_destroy(struct bind_plan *p);
 int bind_plan_ncores(const struct bind_plan *p);
 /* The plan for nlocal ranks under --bind-to mode (0 default: bind only when
- * every rank has a core of its own, 1 core, 2 none): NULL when not binding,
+ * the ranks share the cores evenly, at most one per core or the same number
+ * on each, 1 core, 2 none): NULL when not binding,
  * and then *fatal tells whether that is an error (reason in err). */
 struct bind_plan *bind_plan_for(int mode, int nlocal, int *fatal, char *err, size_t errlen);
 /* Bind the calling process to core (rank mod cores); for the child between

@@ -281,7 +281,7 @@ void ferry_cli_usage(FILE *f)
           "  --tag-output         prefix each output line with [1,rank]<stdout>: or\n"
           "                       [1,rank]<stderr>:\n"
           "  --bind-to core|none  bind rank i to core (i mod cores); default: core when\n"
-          "                       ranks <= cores, else none\n"
+          "                       ranks <= cores or a multiple of them, else none\n"
           "  --oversubscribe      accepted for compatibility (more ranks than cores is allowed)\n"
           "  --no-abort-on-exit   a rank that exits does not end the job: the others see its\n"
           "                       ports as dead; the exit code is still the first failure's\n"

@@ -62,4 +62,19 @@ expect_out "^args:--bogus -n 0$"
 # A program given without '/' is searched in PATH, and accepted forms work.
 run_job 10 --np=2 --oversubscribe --bind-to none -- true
 expect_rc 0
+
+# Default binding: ranks that share the cores evenly are bound (rank i to
+# core i mod cores), uneven shares are left to the kernel.
+run_job 30 --verbose --bind-to core -n 64 true
+expect_rc 0
+cores=$(sed -n 's/.*rank [0-9]*: pid [0-9]*, core \([0-9]*\) .*/\1/p' "$ERR" | sort -u | wc -l)
+[ "$cores" -ge 1 ] || fail "--bind-to core: no rank bound: $(cat "$ERR")"
+run_job 30 --verbose -n $((2 * cores)) true
+expect_rc 0
+expect_err "rank $((2 * cores - 1)): pid [0-9]*, core $((cores - 1)) "
+if [ "$cores" -ge 2 ]; then
+    run_job 30 --verbose -n $((2 * cores + 1)) true
+    expect_rc 0
+    expect_err "rank 0: pid [0-9]*, not bound"
+fi
 exit 0
