@@ -25,6 +25,21 @@ static struct ferry_hdr hdr(uint64_t seq, uint64_t size)
     return (struct ferry_hdr){.src = 7, .kind = FRAME_EAGER, .seq = seq, .size = size};
 }
 
+/* Ring size by ranks on the node: full size up to 16 ranks, then halving
+ * down to the floor, and always room for the largest eager frame. */
+static void test_cells_for(void)
+{
+    CU_ASSERT_EQUAL(shm_ring_cells_for(2), SHM_RING_CELLS);
+    CU_ASSERT_EQUAL(shm_ring_cells_for(16), SHM_RING_CELLS);
+    CU_ASSERT_EQUAL(shm_ring_cells_for(17), SHM_RING_CELLS / 2);
+    CU_ASSERT_EQUAL(shm_ring_cells_for(32), SHM_RING_CELLS / 2);
+    CU_ASSERT_EQUAL(shm_ring_cells_for(33), SHM_RING_CELLS / 4);
+    CU_ASSERT_EQUAL(shm_ring_cells_for(64), SHM_RING_CELLS_MIN);
+    CU_ASSERT_EQUAL(shm_ring_cells_for(4096), SHM_RING_CELLS_MIN);
+    for (int n = 1; n <= 4096; n *= 2)
+        CU_ASSERT_TRUE(shm_ring_max_payload(shm_ring_cells_for(n)) >= 16384);
+}
+
 static void test_empty_and_one(void)
 {
     void *m = ring_mem(CELLS);
@@ -285,6 +300,7 @@ int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS) return 1;
     CU_pSuite s = CU_add_suite("shm ring", NULL, NULL);
+    CU_add_test(s, "ring size by ranks on the node", test_cells_for);
     CU_add_test(s, "empty, one frame", test_empty_and_one);
     CU_add_test(s, "every header field", test_header_fields);
     CU_add_test(s, "full, then room", test_full_then_room);

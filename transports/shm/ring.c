@@ -23,6 +23,18 @@ static inline struct cell_hdr *cell_at(char *cells, uint32_t mask, uint64_t pos)
     return (struct cell_hdr *)(cells + (size_t)(pos & mask) * SHM_CELL);
 }
 
+/* A ring is fully resident once it has wrapped, and an all-to-all makes
+ * one for every ordered pair: past 16 ranks a node's rings shrink as the
+ * ranks grow (64 ranks: 64 KiB each, 258 MiB for all pairs instead of
+ * 1 GiB), keeping room for several of the largest eager frames. */
+uint32_t shm_ring_cells_for(int nlocal)
+{
+    uint32_t cells = SHM_RING_CELLS;
+    while (cells > SHM_RING_CELLS_MIN && (uint64_t)nlocal * cells > 16ull * SHM_RING_CELLS)
+        cells /= 2;
+    return cells;
+}
+
 size_t shm_ring_bytes(uint32_t cells)
 {
     return SHM_RING_HDR + (size_t)cells * SHM_CELL;

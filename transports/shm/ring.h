@@ -18,7 +18,8 @@
 #include "transports/transport.h"
 
 #define SHM_CELL             64
-#define SHM_RING_CELLS       4096 /* 256 KiB per ordered pair that talks */
+#define SHM_RING_CELLS       4096 /* 256 KiB per ordered pair that talks, */
+#define SHM_RING_CELLS_MIN   1024 /* down to 64 KiB on crowded nodes */
 #define SHM_RING_HDR         128  /* two cache lines before the cells */
 #define SHM_FRAME_HDR        48   /* seq, len, ferry_hdr */
 #define SHM_STAGE_SLOTS      4
@@ -49,6 +50,8 @@ struct shm_ring_rx {
     uint32_t sender;
 };
 
+/* Cells per ring on a node of nlocal ranks (the same on every rank). */
+uint32_t shm_ring_cells_for(int nlocal);
 size_t shm_ring_bytes(uint32_t cells);
 /* Largest payload one frame can carry in a ring of that many cells. */
 size_t shm_ring_max_payload(uint32_t cells);

@@ -24,7 +24,8 @@
 static size_t heap_bytes(int nlocal)
 {
     size_t pairs = (size_t)nlocal * (size_t)nlocal;
-    return pairs * (shm_ring_bytes(SHM_RING_CELLS) + SHM_STAGE_BYTES) + ((size_t)64 << 20);
+    return pairs * (shm_ring_bytes(shm_ring_cells_for(nlocal)) + SHM_STAGE_BYTES) +
+           ((size_t)64 << 20);
 }
 
 /* Why the last creation failed, for the caller's message. */
@@ -99,7 +100,7 @@ static int init_segment(int fd, int nlocal, size_t *size_out)
     size_t mem_off = ALIGN_UP(heap_off + heap_bytes(nlocal), 4096);
     /* Rings are sized for every pair, but only pairs that talk take room:
      * weighed against the room are the control data and a ring per rank. */
-    size_t fixed = heap_off + (size_t)nlocal * shm_ring_bytes(SHM_RING_CELLS), heap = 0;
+    size_t fixed = heap_off + (size_t)nlocal * shm_ring_bytes(shm_ring_cells_for(nlocal)), heap = 0;
     int rc = mem_bytes(fixed, room_for(fd), &heap);
     if (rc) return rc;
     size_t size = mem_off + heap;

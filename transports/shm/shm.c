@@ -27,6 +27,7 @@ static struct {
     void *base;
     size_t size;
     int me, nlocal;
+    uint32_t ring_cells; /* of every ring on this node */
     struct shm_ctl *self;
     ferry_frame_fn deliver;
     struct shm_ring_tx *tx; /* [nlocal], by receiver; sh == NULL until first send */
@@ -131,6 +132,7 @@ static int shm_init(struct ferry_world *w, ferry_frame_fn deliver)
     shm.deliver = deliver;
     shm.me = w->local_rank;
     shm.nlocal = w->local_size;
+    shm.ring_cells = shm_ring_cells_for(shm.nlocal);
     const char *fds = getenv("FERRY_SHM_FD");
     long fd;
     if (!fds) {
@@ -178,14 +180,14 @@ static int shm_reaches(int rank)
 /* Make the ring to a node peer and announce it in the peer's directory row. */
 static int ring_create(int peer)
 {
-    size_t bytes = shm_ring_bytes(SHM_RING_CELLS);
+    size_t bytes = shm_ring_bytes(shm.ring_cells);
     uint64_t off = shm_heap_alloc(shm.base, bytes);
     if (!off) {
         ferry_log("shared segment exhausted making a ring to local rank %d", peer);
         return FERRY_ERR_NOMEM;
     }
     void *mem = (char *)shm.base + off;
-    shm_ring_init(mem, SHM_RING_CELLS, (uint32_t)shm.me);
+    shm_ring_init(mem, shm.ring_cells, (uint32_t)shm.me);
     shm_ring_tx_attach(&shm.tx[peer], mem);
     struct shm_ctl *c = shm_ctl_of(shm.base, peer);
     uint32_t slot = atomic_fetch_add(&c->nin, 1);
@@ -225,15 +227,15 @@ static void attach_new_rings(void)
             atomic_load_explicit(&shm_dir_row(shm.base, shm.me)[shm.nrx], memory_order_acquire);
         if (!off) return; /* slot taken, ring not yet published */
         struct shm_ring_shared *r = (void *)((char *)shm.base + off);
-        if (off < sh->heap_off || off > shm.size - shm_ring_bytes(SHM_RING_CELLS) ||
-            r->cells != SHM_RING_CELLS || r->sender >= (uint32_t)shm.nlocal) {
+        if (off < sh->heap_off || off > shm.size - shm_ring_bytes(shm.ring_cells) ||
+            r->cells != shm.ring_cells || r->sender >= (uint32_t)shm.nlocal) {
             ferry_log("ignoring a malformed ring in the shared segment");
             shm.rx_dead[shm.nrx] = 1;
             shm.rx[shm.nrx].sh = NULL;
         } else {
             /* The sender has touched the ring's first lines only: the rest,
              * which this rank polls, comes from its own node. */
-            shm_numa_place(r, shm_ring_bytes(SHM_RING_CELLS));
+            shm_numa_place(r, shm_ring_bytes(shm.ring_cells));
             shm_ring_rx_attach(&shm.rx[shm.nrx], r);
         }
         shm.nrx++;
