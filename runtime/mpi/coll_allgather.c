@@ -88,17 +88,17 @@ static int allgather(const void *sbuf, int scount, MPI_Datatype stype, void *rbu
         alg = AG_RING;
     else if (alg == AG_RECURSIVE_DOUBLING && (n & (n - 1)))
         alg = AG_BRUCK;
-    else if (alg < 0)
-        alg = blk * (size_t)n >= 64 * 1024 ? AG_RING
-              : (n & (n - 1))              ? AG_BRUCK
-                                           : AG_RECURSIVE_DOUBLING;
+    else if (alg < 0) /* two ranks: one exchange either way, without a schedule */
+        alg = blk * (size_t)n >= 64 * 1024 && n > 2 ? AG_RING
+              : (n & (n - 1))                       ? AG_BRUCK
+                                                    : AG_RECURSIVE_DOUBLING;
     const void *op, *sp = NULL;
     if (!req && alg != AG_RING && blk && n > 1 && (long long)n * rcount <= INT_MAX &&
         dt_span(rt, n * rcount, rbuf, &op) &&
         (inplace || (blk == (size_t)scount * (size_t)st->size && dt_span(st, scount, sbuf, &sp)))) {
         char *out = (char *)op;
-        if (!inplace) memcpy(out + (size_t)me * blk, sp, blk);
-        return cf_raise(c, cf_allgather(c, out, blk, alg == AG_BRUCK), fn);
+        const void *mine = inplace ? out + (size_t)me * blk : sp;
+        return cf_raise(c, cf_allgather(c, out, mine, blk, alg == AG_BRUCK), fn);
     }
     struct coll_sched *s = cs_new(c);
     if (!s) return mpi_err(c, MPI_ERR_NO_MEM, fn, "out of memory");

@@ -286,20 +286,27 @@ int cf_alltoall_linear(struct mpi_comm *c, const char *in, char *out, size_t blk
     return cf_wait(&f);
 }
 
-int cf_allgather(struct mpi_comm *c, char *out, size_t blk, int bruck)
+int cf_allgather(struct mpi_comm *c, char *out, const void *mine, size_t blk, int bruck)
 {
     struct cf f;
     cf_begin(&f, c);
     int n = c->size, me = c->rank;
+    char *own = out + (size_t)me * blk;
     if (!bruck) {
+        /* The first round sends the rank's block from where it lies and
+         * copies it into place meanwhile: sent from the copy, its lines
+         * would still be in this core's cache, dirty, when the peer reads
+         * them (32 KiB between two ranks: 11 us against 6.6). */
         for (int mask = 1; mask < n && !f.err; mask <<= 1) {
-            int peer = me ^ mask, mine = me & ~(mask - 1), theirs = peer & ~(mask - 1);
-            cf_send(&f, peer, out + (size_t)mine * blk, (size_t)mask * blk);
+            int peer = me ^ mask, from = me & ~(mask - 1), theirs = peer & ~(mask - 1);
+            cf_send(&f, peer, mask == 1 ? mine : out + (size_t)from * blk, (size_t)mask * blk);
             cf_recv(&f, peer, out + (size_t)theirs * blk, (size_t)mask * blk);
+            if (mask == 1 && mine != own) memcpy(own, mine, blk);
             cf_wait(&f);
         }
         return f.err;
     }
+    if (mine != own) memcpy(own, mine, blk);
     /* tmp: the blocks of ranks me, me+1, ... (as coll_allgather.c's). */
     char stack[CF_MAX_BYTES],
         *tmp = (size_t)n * blk <= sizeof stack ? stack : malloc((size_t)n * blk);

@@ -34,9 +34,10 @@ int cf_reduce_binomial(struct mpi_comm *c, struct mpi_op *o, struct mpi_dtype *t
                        const void *mine, void *out, size_t count);
 /* Every block at once (blk bytes for each member, in rank order). */
 int cf_alltoall_linear(struct mpi_comm *c, const char *in, char *out, size_t blk);
-/* Allgather of blk bytes a member in out (this member's block already in
- * place): recursive doubling (p a power of two) or Bruck. */
-int cf_allgather(struct mpi_comm *c, char *out, size_t blk, int bruck);
+/* Allgather of blk bytes a member into out, this member's block taken from
+ * mine (which may be its place in out): recursive doubling (p a power of
+ * two) or Bruck. */
+int cf_allgather(struct mpi_comm *c, char *out, const void *mine, size_t blk, int bruck);
 
 /* Raise a fast collective's class on c as the schedule path does. */
 int cf_raise(struct mpi_comm *c, int rc, const char *fn);
