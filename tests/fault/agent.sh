@@ -9,25 +9,7 @@
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$top_srcdir/tests/multinode/lib.sh"
 
-if [ "$(id -u)" -ne 0 ] || ! command -v ip >/dev/null 2>&1; then
-    echo "SKIP $TEST_NAME: needs root and ip (iproute2) to make network namespaces"
-    exit 77
-fi
-PFX="ffault$$-"
-NET=10.77.0
-cleanup() {
-    nethosts_down "$PFX" 3
-    rm -f "$OUT" "$ERR"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
-nethosts_up "$PFX" "$NET" 3
-case $? in
-0) ;;
-2) echo "SKIP $TEST_NAME: cannot make network namespaces here"; exit 77 ;;
-*) fail "cannot set up the namespace hosts" ;;
-esac
-L="--launcher-exec=$MNDIR/netns-exec.sh $PFX"
+nethosts_test ffault 3
 EXIT_CODE="$PROGS/exit_code"
 
 # agent_on HOST: the pid of our ferryd running in host HOST's namespace.

@@ -6,6 +6,29 @@ MNDIR="$top_srcdir/tests/multinode"
 MNPROGS="$top_builddir/tests/multinode/progs"
 FERRYD="$top_builddir/ferryd"
 
+# nethosts_test NAME N: this test's N namespace hosts, ${PFX}1..N at
+# $NET.1..N (PFX from NAME), removed with $OUT and $ERR however the test
+# ends; skips (77) without root, ip or namespaces. Sets PFX, NET and L
+# (ferryrun's --launcher-exec for them).
+nethosts_test() {
+    if [ "$(id -u)" -ne 0 ] || ! command -v ip >/dev/null 2>&1; then
+        echo "SKIP $TEST_NAME: needs root and ip (iproute2) to make network namespaces"
+        exit 77
+    fi
+    PFX="$1$$-"
+    NET=10.77.0
+    NETHOSTS=$2
+    trap 'nethosts_down "$PFX" "$NETHOSTS"; rm -f "$OUT" "$ERR"' EXIT
+    trap 'exit 1' INT TERM HUP
+    nethosts_up "$PFX" "$NET" "$NETHOSTS"
+    case $? in
+    0) ;;
+    2) echo "SKIP $TEST_NAME: cannot make network namespaces here"; exit 77 ;;
+    *) fail "cannot set up the namespace hosts" ;;
+    esac
+    L="--launcher-exec=$MNDIR/netns-exec.sh $PFX"
+}
+
 # Must match SIZES in tests/integration/progs/exchange.c.
 SIZES="0 1 7 8 63 64 65 4095 4096 65539 1048581 16777216"
 NSIZES=0

@@ -9,29 +9,9 @@
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$top_srcdir/tests/multinode/lib.sh"
 
-if [ "$(id -u)" -ne 0 ] || ! command -v ip >/dev/null 2>&1; then
-    echo "SKIP netns: needs root and ip (iproute2) to make network namespaces"
-    exit 77
-fi
-
-PFX="ferry$$-"
-NET=10.77.0
-cleanup() {
-    nethosts_down "$PFX" 4
-    rm -f "$OUT" "$ERR"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
-
-nethosts_up "$PFX" "$NET" 4
-case $? in
-0) ;;
-2) echo "SKIP netns: cannot make network namespaces here"; exit 77 ;;
-*) fail "cannot set up the namespace hosts" ;;
-esac
+nethosts_test ferry 4
 
 # Run ferryrun on host 1 with agents on the others.
-L="--launcher-exec=$MNDIR/netns-exec.sh $PFX"
 in_host1() { ip netns exec "${PFX}1" "$@"; }
 FERRYRUN_HOST1="ip netns exec ${PFX}1 $FERRYRUN"
 run_job_ns() {
