@@ -306,12 +306,12 @@ int cf_allgather(struct mpi_comm *c, char *out, const void *mine, size_t blk, in
         }
         return f.err;
     }
-    if (mine != own) memcpy(own, mine, blk);
-    /* tmp: the blocks of ranks me, me+1, ... (as coll_allgather.c's). */
+    /* tmp: the blocks of ranks me, me+1, ... (as coll_allgather.c's); the
+     * last loop puts this rank's in place too. */
     char stack[CF_MAX_BYTES],
         *tmp = (size_t)n * blk <= sizeof stack ? stack : malloc((size_t)n * blk);
     if (!tmp) return MPI_ERR_NO_MEM;
-    memcpy(tmp, out + (size_t)me * blk, blk);
+    memcpy(tmp, mine, blk);
     for (int d = 1; d < n && !f.err; d *= 2) {
         int k = d < n - d ? d : n - d;
         cf_send(&f, (me - d + n) % n, tmp, (size_t)k * blk);
