@@ -18,7 +18,7 @@
 /* A receive lands in its own regions (memcpy from an eager frame, or the
  * local side of the pull) from this many bytes per region on average:
  * below, the list costs more to build and walk than unpacking a packed
- * copy. Measured in the report of the change that made it. */
+ * copy. */
 #define RECV_REGION_MIN_AVG 256
 
 static long env_min(const char *name, long dflt)
